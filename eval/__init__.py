@@ -1,0 +1,1 @@
+"""Scoring answer quality and speed (rag eval, rag bench)."""

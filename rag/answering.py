@@ -1,0 +1,288 @@
+"""Extractive answering: pick the sentence (or two adjacent sentences) that answers.
+
+Candidate sentences come from the top retrieved chunks. Each is scored on
+- dense similarity between the question and the sentence (vectors stored at build time),
+- weighted lexical coverage: which of the question's stems and compound parts it holds,
+  rare words weighing more than common ones,
+- question type: hvem → a name, når → a date, hvor mange/hvor gammel → a number,
+- the rank of the chunk it came from.
+When the best score is weak the answer abstains and lists the closest passages.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from rag.embedders import Embedder
+from rag.norwegian import STOPWORDS, _known, has_number, word_terms, words
+from rag.retrieval import Hit, HybridRetriever
+from rag.store import IndexData
+from rag.types import Answer, Citation, Passage
+
+ABSTAIN_TEXT = "Jeg fant ikke noe sikkert svar i artiklene."
+MAX_QUESTION_CHARS = 1000
+
+_FOLLOW_UP_WORDS = frozenset(
+    "han hun ho den det de dei dem deim hans hennes hennar dens deira deres honom "
+    "he she it they him her his its their them this that denne dette disse".split()
+)
+_MONTHS = (
+    "januar februar mars april mai juni juli august september oktober november desember "
+    "january february march june july october december"
+).split()
+_DATE_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2}\.\s*(?:" + "|".join(_MONTHS) + r")\b", re.I)
+_NAME_RE = re.compile(r"(?<!^)(?<![.!?–]\s)\b[A-ZÆØÅ][a-zæøåé]+(?:\s+[A-ZÆØÅ][a-zæøåé]+)+")
+_PLACE_RE = re.compile(r"\b(?:i|på|fra|til)\s+[A-ZÆØÅ][a-zæøå]+")
+
+
+_ENGLISH = frozenset(
+    "the of is are was were who what when where which how many much did does do in on for with to an".split()
+)
+_NORWEGIAN = frozenset(
+    "er og i på av som det den hvem hva når hvor kven kva kor korleis hvordan hvilke hvilken ble vart har til med".split()
+)
+_CAPITALISED_RE = re.compile(r"(?<=\s)[A-ZÆØÅ][\wæøåÆØÅ-]+")
+
+
+class EmptyQuestion(ValueError):
+    """The question has no words in it."""
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How sentence features add up; set by hand, checked with `rag eval`."""
+
+    dense: float = 3.0
+    lexical: float = 1.6
+    chunk_rank: float = 0.25
+    question_type: float = 0.35
+    heading_penalty: float = 0.6
+    pair_penalty: float = 0.08
+    abstain_below: float = 2.55
+    min_coverage: float = 0.34
+
+
+def clean_question(text: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, str | None]:
+    """Remove control characters and extra space; cut very long questions.
+
+    Returns the cleaned question and a notice when it was cut. Raises EmptyQuestion when
+    nothing is left.
+    """
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    text = " ".join(text.split())
+    if not any(ch.isalnum() for ch in text):
+        raise EmptyQuestion(
+            "Spørsmålet er tomt. Skriv et spørsmål, for eksempel «Hvem er ny leder i NCE Smart Energy Markets?»"
+        )
+    notice = None
+    if len(text) > limit:
+        cut = text.rfind(" ", 0, limit)
+        text = text[: cut if cut > limit // 2 else limit]
+        notice = f"Spørsmålet var for langt og ble kuttet til de første {len(text)} tegnene."
+    return text, notice
+
+
+def is_follow_up(question: str) -> bool:
+    toks = words(question)
+    content = [t for t in toks if t not in STOPWORDS]
+    return any(t in _FOLLOW_UP_WORDS for t in toks) or len(content) <= 1
+
+
+def question_type(question: str) -> str | None:
+    q = " ".join(words(question))
+    if (
+        re.match(r"(hvor|kor|how) (mange|mye|mykje|many|much|gammel|gamal|old|lenge|long)\b", q)
+        or " år er " in f" {q} "
+    ):
+        return "number"
+    if re.match(r"(hvem|kven|who)\b", q):
+        return "name"
+    if re.match(r"(når|kva tid|when|hvilket år|which year|what year)\b", q):
+        return "date"
+    if re.match(r"(hvor|kvar|where)\b", q):
+        return "place"
+    return None
+
+
+def is_english(question: str) -> bool:
+    toks = words(question)
+    english = sum(t in _ENGLISH for t in toks)
+    return english >= 2 and english > sum(t in _NORWEGIAN for t in toks)
+
+
+def unknown_names(question: str, vocabulary: dict) -> list[str]:
+    """Capitalised words (not the first) of which no term occurs anywhere in the corpus.
+
+    A question about "Equinor" over articles that never mention it cannot be answered
+    from them, however similar some sentence sounds.
+    """
+    out = []
+    for name in _CAPITALISED_RE.findall(question):
+        name_terms = [t for w in words(name) for t in word_terms(w)]
+        if name_terms and not any(t in vocabulary for t in name_terms):
+            out.append(name)
+    return out
+
+
+def _type_match(kind: str | None, text: str) -> bool:
+    if kind == "number":
+        return has_number(text)
+    if kind == "date":
+        return bool(_DATE_RE.search(text))
+    if kind == "name":
+        return bool(_NAME_RE.search(text))
+    if kind == "place":
+        return bool(_PLACE_RE.search(text))
+    return False
+
+
+@lru_cache(maxsize=50_000)
+def _word_weight(word: str) -> float:
+    """Rare words count more: 1 for the commonest words, up to 5 for unknown ones."""
+    return float(np.clip(7.0 - _known(word), 1.0, 5.0))
+
+
+def weighted_terms(text: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for word in words(text):
+        for term in word_terms(word):
+            out[term] = max(out.get(term, 0.0), _word_weight(word))
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def _sentence_terms(text: str) -> frozenset[str]:
+    return frozenset(t for w in words(text) for t in word_terms(w))
+
+
+def _coverage(query: dict[str, float], text: str) -> float:
+    total = sum(query.values())
+    if not total:
+        return 0.0
+    have = _sentence_terms(text)
+    return sum(w for t, w in query.items() if t in have) / total
+
+
+def _is_heading(text: str) -> bool:
+    return not text.rstrip("»”\"')").endswith((".", "!", "?", ":", "…")) and len(text.split()) < 12
+
+
+class Answerer:
+    """Answers questions from one loaded index. Safe to share between threads."""
+
+    def __init__(
+        self,
+        data: IndexData,
+        embedder: Embedder,
+        weights: Weights | None = None,
+        chunks_for_sentences: int = 4,
+        passages: int = 3,
+    ):
+        self.data = data
+        self.embedder = embedder
+        self.weights = weights or Weights()
+        self.retriever = HybridRetriever(data)
+        self.chunks_for_sentences = chunks_for_sentences
+        self.passages = passages
+
+    def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
+        t0 = time.perf_counter()
+        question, notice = clean_question(question)
+        earlier = [
+            q for q in (clean_question(h)[0] for h in history if h and h.strip() and any(c.isalnum() for c in h))
+        ]
+        follow_up = bool(earlier) and is_follow_up(question)
+        search_text = " ".join([*earlier[-2:], question]) if follow_up else question
+        query_vector = self.embedder.embed_queries([search_text])[0]
+        t1 = time.perf_counter()
+        hits = self.retriever.search(search_text, query_vector, k=max(self.chunks_for_sentences, self.passages))
+        t2 = time.perf_counter()
+        answer = self._answer(question, search_text, follow_up, query_vector, hits, notice)
+        t3 = time.perf_counter()
+        timings = {
+            "embed": (t1 - t0) * 1e3,
+            "retrieve": (t2 - t1) * 1e3,
+            "answer": (t3 - t2) * 1e3,
+            "total": (t3 - t0) * 1e3,
+        }
+        return Answer(**{**answer.__dict__, "timings_ms": {k: round(v, 2) for k, v in timings.items()}})
+
+    def _answer(
+        self, question: str, search_text: str, follow_up: bool, qvec: np.ndarray, hits: list[Hit], notice: str | None
+    ) -> Answer:
+        data, w = self.data, self.weights
+        passages = tuple(self._passage(h) for h in hits[: self.passages])
+        vocabulary = data.bm25.vocab_dict
+        query = weighted_terms(question)
+        if follow_up:  # earlier questions help, but count less than the question asked now
+            for term, weight in weighted_terms(search_text).items():
+                query.setdefault(term, 0.5 * weight)
+        english = is_english(question)
+        if english:  # English words rarely occur in Norwegian text; names and loanwords do
+            query = {t: wt for t, wt in query.items() if t in vocabulary}
+        kind = question_type(question)
+        if unknown_names(question, vocabulary):
+            return Answer(question, None, True, 0.0, (), passages, notice=notice)
+
+        candidates: dict[int, float] = {}
+        for rank, hit in enumerate(hits[: self.chunks_for_sentences]):
+            chunk = data.chunks[hit.chunk]
+            for s in range(chunk.first_sentence, chunk.last_sentence):
+                candidates.setdefault(s, 1.0 / (rank + 1))
+        if not candidates:
+            return Answer(question, None, True, 0.0, (), passages, notice=notice)
+        ids = np.fromiter(candidates, dtype=np.int64)
+        dense = np.asarray(data.sentence_vectors[ids], dtype=np.float32) @ qvec.astype(np.float32)
+        scored = []
+        for sid, sim in zip(ids.tolist(), dense.tolist()):
+            text = data.sentence_text(sid)
+            coverage = _coverage(query, text) if query else w.min_coverage
+            score = (
+                w.dense * sim
+                + w.lexical * coverage
+                + w.chunk_rank * candidates[sid]
+                + w.question_type * _type_match(kind, text)
+                - w.heading_penalty * _is_heading(text)
+            )
+            scored.append((score, sid, coverage, sim))
+        scored.sort(reverse=True)
+        best_score, best, best_cov, best_sim = scored[0]
+        chosen = [best]
+        # A neighbour joins when it carries what the best sentence lacks (the name, the date, ...).
+        by_id = {sid: (score, cov) for score, sid, cov, _ in scored}
+        for other in (best - 1, best + 1):
+            if other not in by_id or data.sentences[other][0] != data.sentences[best][0]:
+                continue
+            pair = sorted([best, other])
+            text = data.articles[data.sentences[best][0]].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
+            pair_cov = _coverage(query, text)
+            gain = w.lexical * (pair_cov - best_cov) + w.question_type * (
+                _type_match(kind, text) - _type_match(kind, data.sentence_text(best))
+            )
+            if gain > w.pair_penalty and not _is_heading(data.sentence_text(other)):
+                chosen, best_cov = pair, pair_cov
+                best_score += gain - w.pair_penalty
+                break
+        passage_cov = max((_coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
+        if best_score < w.abstain_below or (passage_cov < w.min_coverage and not english):
+            return Answer(question, None, True, round(best_score, 4), (), passages, notice=notice)
+        citations = tuple(self._citation(s) for s in chosen)
+        art, start, end = data.sentences[chosen[0]][0], data.sentences[chosen[0]][1], data.sentences[chosen[-1]][2]
+        text = data.articles[art].text[start:end]
+        return Answer(question, text, False, round(best_score, 4), citations, passages, notice=notice)
+
+    def _citation(self, sid: int) -> Citation:
+        art, start, end = (int(v) for v in self.data.sentences[sid])
+        article = self.data.articles[art]
+        return Citation(article.id, article.title, article.url, article.date, article.text[start:end], start, end)
+
+    def _passage(self, hit: Hit) -> Passage:
+        chunk = self.data.chunks[hit.chunk]
+        title = self.data.articles[self.data.article_index[chunk.article_id]].title
+        return Passage(chunk.article_id, title, chunk.text, round(hit.score, 5), chunk.start, chunk.end)

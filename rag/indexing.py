@@ -1,0 +1,157 @@
+"""Turning articles into an `IndexData`: chunk, embed (reusing what is unchanged), index."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.chunking import ChunkerSettings, chunk_id, chunk_spans, sentence_spans
+from rag.corpus import content_hash
+from rag.embedders import Embedder
+from rag.norwegian import terms
+from rag.store import IndexData
+from rag.types import Article, Chunk
+
+DENSE_KINDS = ("flat", "hnsw")
+BATCH = 32
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    embeddings_computed: int
+    embeddings_reused: int
+
+
+def chunk_embedding_text(title: str, text: str) -> str:
+    return f"{title}\n{text}"
+
+
+def build_index_data(
+    articles: list[Article],
+    embedder: Embedder,
+    chunker: ChunkerSettings,
+    dense_kind: str = "flat",
+    previous: IndexData | None = None,
+    progress: Progress | None = None,
+) -> tuple[IndexData, BuildStats]:
+    """Chunk and embed `articles`; vectors of chunks and sentences found unchanged in
+    `previous` (same embedder) are reused instead of recomputed."""
+    if dense_kind not in DENSE_KINDS:
+        raise ValueError(f"unknown dense index {dense_kind!r}; choose one of {', '.join(DENSE_KINDS)}")
+    chunks: list[Chunk] = []
+    sentence_rows: list[tuple[int, int, int]] = []
+    for number, article in enumerate(articles):
+        sentences = sentence_spans(article.text, chunker)
+        offset = len(sentence_rows)
+        sentence_rows.extend((number, s.start, s.end) for s in sentences)
+        for span in chunk_spans(article.text, sentences, chunker):
+            text = article.text[span.start : span.end]
+            cid = chunk_id(article.id, chunk_embedding_text(article.title, text), chunker)
+            chunks.append(
+                Chunk(
+                    cid,
+                    article.id,
+                    span.start,
+                    span.end,
+                    text,
+                    offset + span.first_sentence,
+                    offset + span.last_sentence,
+                )
+            )
+    sentence_texts = [articles[a].text[s:e] for a, s, e in sentence_rows]
+
+    cached_chunks: dict[str, np.ndarray] = {}
+    cached_sentences: dict[str, np.ndarray] = {}
+    if previous is not None and previous.embedder_id == embedder.id:
+        cached_chunks = {c.id: previous.chunk_vectors[i] for i, c in enumerate(previous.chunks)}
+        cached_sentences = {
+            _text_key(previous.sentence_text(i)): previous.sentence_vectors[i] for i in range(len(previous.sentences))
+        }
+    titles = {a.id: a.title for a in articles}
+    chunk_inputs = [chunk_embedding_text(titles[c.article_id], c.text) for c in chunks]
+    todo_total = sum(c.id not in cached_chunks for c in chunks) + sum(
+        _text_key(t) not in cached_sentences for t in sentence_texts
+    )
+    counter = _Counter(todo_total, progress)
+    chunk_vectors = _embed_missing([c.id for c in chunks], chunk_inputs, cached_chunks, embedder, counter)
+    sentence_vectors = _embed_missing(
+        [_text_key(t) for t in sentence_texts], sentence_texts, cached_sentences, embedder, counter
+    )
+
+    data = IndexData(
+        articles=list(articles),
+        article_hashes=[content_hash(a) for a in articles],
+        chunks=chunks,
+        sentences=np.asarray(sentence_rows, dtype=np.int64).reshape(-1, 3),
+        chunk_vectors=chunk_vectors,
+        sentence_vectors=sentence_vectors.astype(np.float16),
+        embedder_id=embedder.id,
+        dim=embedder.dim,
+        chunker=chunker,
+        dense_kind=dense_kind,
+    )
+    data.dense = build_dense(chunk_vectors, embedder.dim, dense_kind)
+    data.bm25 = build_bm25(chunk_inputs)
+    reused = len(chunks) + len(sentence_texts) - counter.done
+    return data, BuildStats(embeddings_computed=counter.done, embeddings_reused=reused)
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class _Counter:
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total, self.done, self.progress = total, 0, progress
+        if progress:
+            progress(0, total)
+
+    def add(self, n: int) -> None:
+        self.done += n
+        if self.progress:
+            self.progress(self.done, self.total)
+
+
+def _embed_missing(keys: list[str], texts: list[str], cache: dict, embedder: Embedder, counter: _Counter) -> np.ndarray:
+    out = np.zeros((len(keys), embedder.dim), dtype=np.float32)
+    missing: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key in cache:
+            out[i] = cache[key]
+        else:
+            missing.setdefault(key, []).append(i)
+    order = list(missing)
+    for b in range(0, len(order), BATCH):
+        batch = order[b : b + BATCH]
+        vectors = embedder.embed_passages([texts[missing[k][0]] for k in batch])
+        for key, vector in zip(batch, vectors):
+            out[missing[key]] = vector
+        counter.add(sum(len(missing[k]) for k in batch))
+    return out
+
+
+def build_dense(vectors: np.ndarray, dim: int, kind: str):
+    import faiss
+
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def build_bm25(texts: list[str]):
+    import bm25s
+
+    model = bm25s.BM25(k1=1.2, b=0.75)
+    model.index([terms(t) or ["\x00"] for t in texts], show_progress=False)
+    return model

@@ -1,0 +1,196 @@
+"""Norwegian text handling: sentence splitting with offsets, tokens, stems, compounds.
+
+Lexical retrieval and sentence scoring both go through `terms()`, so a question and an
+article are normalised the same way: lower-cased words, stopwords dropped, Snowball
+stems, plus the stems of each compound's parts ("eksportmuligheter" also yields
+"eksport" and "mul(igheter)"), so "eksport" finds "eksportmuligheter" and "strømnettet"
+meets "nettet".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import Stemmer
+
+WORD_RE = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+
+# Bokmål and nynorsk function words, question words, and a few English ones so that
+# English questions do not match on "the" and "of".
+STOPWORDS = frozenset(
+    """
+    og i jeg det at en et den til er som på de med han av ikke ikkje der så var meg seg men
+    ett har om vi min mitt ha hadde hun ho nå over da ved fra du ut sin dem oss opp man kan
+    hans hvor eller hva skal selv sjøl her alle vil bli ble blei blitt kunne inn når være
+    vore kom noen noe ville dere som deres kun ja etter ned skulle denne for deg si sine
+    sitt mot å meget hvorfor dette disse uten hvordan ingen din ditt blir samme hvilken
+    hvilke sånn inni mellom vår hver hvem vors hvis både bare enn fordi før mange også
+    slik vært være båe begge siden dykk dykkar dei deira deim di då eg ein eit eitt elles
+    honom hjå ikkje inkje korleis korso kva kvar kvarhelst kven kvi kvifor me medan mi
+    mine mykje no nokon noka nokor noko nokre si sia sidan so somt somme um upp vere
+    vart varte vort sjølv berre enno fordi hennes hennar dens seg sin sitt sine
+    the a an of to in on at is are was were be been who what when where which how why
+    does did do for by with from and or as that this it its his her their they he she
+    """.split()
+)
+
+# Abbreviations whose final period does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    "f.eks bl.a dvs osv mv ca nr kr mill mrd jf pga etc mht iht evt inkl ekskl tlf ref "
+    "dr prof st m.fl m.m o.l t.o.m f.o.m e.l ifm".split()
+)
+
+_SENT_END_RE = re.compile(r"[.!?…]+[»”\"')\]]*\s+|\n\s*")
+_NUMBER_RE = re.compile(r"\d")
+_MIN_PART_ZIPF = 2.5
+_LEXICALISED_ZIPF = 4.5
+_MIN_PART, _MIN_COMPOUND = 4, 8
+
+_stemmer = Stemmer.Stemmer("norwegian")
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Return (start, end) offsets of the sentences in text[start:end], whitespace trimmed.
+
+    Sentences end at . ! ? … followed by space and an upper-case letter, digit, dash or
+    quote, and at every line break (headings and list items are sentences of their own).
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for match in _SENT_END_RE.finditer(text, start, end):
+        cut = match.end()
+        if not match.group().startswith(("\n", " ", "\t", "\r")) and not _ends_sentence(text, match.start(), cut, end):
+            continue
+        _add_trimmed(text, pos, cut, spans)
+        pos = cut
+    _add_trimmed(text, pos, end, spans)
+    return spans
+
+
+def _ends_sentence(text: str, punct: int, cut: int, end: int) -> bool:
+    if "\n" in text[punct:cut]:
+        return True
+    if cut >= end:
+        return True
+    nxt = text[cut]
+    if nxt.islower():
+        return False
+    if text[punct] == ".":
+        word = text[max(0, punct - 8) : punct].split()[-1:] or [""]
+        token = word[0].lower().lstrip('(«"')
+        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            return False
+    return True
+
+
+def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; hyphenated words also yield their parts."""
+    out: list[str] = []
+    for match in WORD_RE.finditer(text.lower()):
+        word = match.group()
+        if "-" in word or "'" in word:
+            out.extend(p for p in re.split(r"[-']", word) if p)
+            out.append(word.replace("-", "").replace("'", ""))
+        else:
+            out.append(word)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _zipf_table() -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+
+    freqs = get_frequency_dict("nb")
+    return {w: math.log10(f) + 9 for w, f in freqs.items() if f > 0}
+
+
+def _known(word: str) -> float:
+    return _zipf_table().get(word, 0.0)
+
+
+def _part_score(word: str) -> float:
+    return 0.0 if word in STOPWORDS or len(word) < _MIN_PART else _known(word)
+
+
+@lru_cache(maxsize=200_000)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """Split a Norwegian compound into known words, or return () when it is not one.
+
+    A split is kept when both sides are Norwegian words of four letters or more
+    (wordfreq, zipf >= 2.5) and the whole word is not itself common (zipf < 4.5),
+    allowing a linking -s- or -e- ("arbeidsplasser" -> arbeid, plasser). The right side
+    may itself be a compound. Among candidate splits the one whose rarer part is most
+    common wins.
+    """
+    if len(word) < _MIN_COMPOUND or not word.isalpha() or _known(word) >= _LEXICALISED_ZIPF:
+        return ()
+    best: tuple[float, tuple[str, ...]] | None = None
+    for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        left, right = word[:i], word[i:]
+        left_score = _part_score(left)
+        if left_score < _MIN_PART_ZIPF and left[-1] in "se" and len(left) > _MIN_PART:
+            left_score = _part_score(left[:-1])
+            left = left[:-1] if left_score >= _MIN_PART_ZIPF else left
+        if left_score < _MIN_PART_ZIPF:
+            continue
+        right_score = _part_score(right)
+        right_parts: tuple[str, ...] = (right,)
+        if right_score < _MIN_PART_ZIPF:
+            right_parts = compound_parts(right)
+            if not right_parts:
+                continue
+            right_score = min(_part_score(p) for p in right_parts)
+        # Fewer, longer parts are more plausible than many short ones.
+        score = min(left_score, right_score) - 0.75 * (len(right_parts) - 1)
+        if best is None or score > best[0]:
+            best = (score, (left, *right_parts))
+    return best[1] if best else ()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+@lru_cache(maxsize=200_000)
+def word_terms(word: str) -> tuple[str, ...]:
+    """Index terms of one lower-cased word: its stem, then the stems of its parts."""
+    if word in STOPWORDS:
+        return ()
+    terms = [stem(word)]
+    for part in compound_parts(word):
+        if part not in STOPWORDS:
+            term = stem(part)
+            if term not in terms:
+                terms.append(term)
+    return tuple(terms)
+
+
+def terms(text: str) -> list[str]:
+    """Lexical terms of a text: stems of non-stopwords plus their compound parts."""
+    out: list[str] = []
+    for word in words(text):
+        out.extend(word_terms(word))
+    return out
+
+
+def has_number(text: str) -> bool:
+    return bool(_NUMBER_RE.search(text))
+
+
+def iter_capitalised_names(text: str) -> Iterator[str]:
+    """Runs of two or more capitalised words (likely names of people or organisations)."""
+    yield from re.findall(r"(?:[A-ZÆØÅ][\wæøå]+(?:\s+|$)){2,}", text)

@@ -1,0 +1,52 @@
+"""One settings object: defaults < environment (RAG_*) < command-line flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from rag.chunking import ChunkerSettings
+from rag.embedders import DEFAULT_EMBEDDER
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = PROJECT_ROOT / "var"  # feedback, logs
+    articles_dir: Path = PROJECT_ROOT / "data" / "articles"
+    index_dir: Path = PROJECT_ROOT / "var" / "index"  # builds/ and the `current` pointer
+    embedder: str = DEFAULT_EMBEDDER
+    max_tokens: int = 160
+    overlap_tokens: int = 40
+    dense_index: str = "flat"
+    keep_builds: int = 3
+
+    @property
+    def chunker(self) -> ChunkerSettings:
+        return ChunkerSettings(max_tokens=self.max_tokens, overlap_tokens=self.overlap_tokens)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
+        """Read RAG_HOME, RAG_ARTICLES_DIR, RAG_INDEX_DIR, RAG_EMBEDDER, RAG_MAX_TOKENS, ...
+        then apply `overrides` (values that are None are ignored). RAG_HOME alone moves
+        the index too (to RAG_HOME/index)."""
+        env = os.environ if env is None else env
+        values: dict = {}
+        for f in fields(cls):
+            raw = env.get(f"RAG_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            kind = type(getattr(cls(), f.name))
+            try:
+                values[f.name] = raw if issubclass(kind, Path) else kind(raw)
+            except ValueError as exc:
+                raise ValueError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for name in ("home", "articles_dir", "index_dir"):
+            if name in values:
+                values[name] = Path(values[name]).expanduser()
+        if "home" in values and "index_dir" not in values:
+            values["index_dir"] = values["home"] / "index"
+        return replace(cls(), **values)

@@ -1,0 +1,204 @@
+"""The on-disk index format: one folder, a manifest, arrays and two search indexes.
+
+Layout of an index folder:
+    manifest.json            how it was built (the contract checked on load)
+    articles.jsonl           article metadata and verbatim text
+    chunks.jsonl             chunk ids and offsets
+    sentences.npy            int64 (n, 3): article number, start, end
+    chunk_vectors.npy        float32 (n_chunks, dim), reused by incremental builds
+    sentence_vectors.npy     float16 (n_sentences, dim), for answer-sentence scoring
+    dense.faiss              FAISS index over the chunk vectors
+    bm25/                    bm25s index over chunk terms
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag import __version__
+from rag.chunking import ChunkerSettings
+from rag.types import Article, Chunk
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class IndexLoadError(RuntimeError):
+    """The index folder is missing, damaged or built differently; the message says what to do."""
+
+
+@dataclass
+class IndexData:
+    """Everything the retriever and answerer need, in memory."""
+
+    articles: list[Article]
+    article_hashes: list[str]
+    chunks: list[Chunk]
+    sentences: np.ndarray  # (n, 3) int64: article number, start, end
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    embedder_id: str
+    dim: int
+    chunker: ChunkerSettings
+    dense_kind: str = "flat"
+    dense: object = None  # faiss.Index
+    bm25: object = None  # bm25s.BM25
+    manifest: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.article_index = {a.id: i for i, a in enumerate(self.articles)}
+
+    def sentence_text(self, i: int) -> str:
+        art, start, end = self.sentences[i]
+        return self.articles[art].text[start:end]
+
+
+def save(data: IndexData, folder: Path, extra_manifest: dict | None = None) -> dict:
+    """Write `data` into `folder` (which must be new or empty); return the manifest."""
+    import faiss
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "articles.jsonl", "w", encoding="utf-8") as fh:
+        for article, digest in zip(data.articles, data.article_hashes):
+            fh.write(json.dumps(article.meta() | {"text": article.text, "hash": digest}, ensure_ascii=False) + "\n")
+    with open(folder / "chunks.jsonl", "w", encoding="utf-8") as fh:
+        for c in data.chunks:
+            row = [c.id, data.article_index[c.article_id], c.start, c.end, c.first_sentence, c.last_sentence]
+            fh.write(json.dumps(row) + "\n")
+    np.save(folder / "sentences.npy", data.sentences.astype(np.int64))
+    np.save(folder / "chunk_vectors.npy", data.chunk_vectors.astype(np.float32))
+    np.save(folder / "sentence_vectors.npy", data.sentence_vectors.astype(np.float16))
+    faiss.write_index(data.dense, str(folder / "dense.faiss"))
+    data.bm25.save(str(folder / "bm25"), show_progress=False)
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "embedder": {"id": data.embedder_id, "dim": data.dim},
+        "chunker": {
+            "max_tokens": data.chunker.max_tokens,
+            "overlap_tokens": data.chunker.overlap_tokens,
+            "encoding": data.chunker.encoding,
+        },
+        "dense_index": data.dense_kind,
+        "counts": {"articles": len(data.articles), "chunks": len(data.chunks), "sentences": len(data.sentences)},
+        "files": {name: _sha256(folder / name) for name in _data_files(folder)},
+    } | (extra_manifest or {})
+    _write_json_atomic(folder / MANIFEST, manifest)
+    data.manifest, data.path = manifest, folder
+    return manifest
+
+
+def read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not path.exists():
+        raise IndexLoadError(f"no index at {folder} (manifest.json is missing). Run `rag build` to create one.")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexLoadError(
+            f"the index at {folder} is damaged (manifest.json is not valid JSON). Run `rag build`."
+        ) from exc
+    if not isinstance(manifest, dict) or "schema_version" not in manifest:
+        raise IndexLoadError(f"the index at {folder} is damaged (manifest.json is incomplete). Run `rag build`.")
+    if manifest["schema_version"] != SCHEMA_VERSION:
+        raise IndexLoadError(
+            f"the index at {folder} uses index format {manifest['schema_version']}, "
+            f"but this version of rag reads format {SCHEMA_VERSION}. Run `rag build` to rebuild it."
+        )
+    return manifest
+
+
+def check_embedder(manifest: dict, embedder_id: str, dim: int, folder: Path) -> None:
+    built = manifest.get("embedder", {})
+    if built.get("id") != embedder_id or built.get("dim") != dim:
+        raise IndexLoadError(
+            f"the index at {folder} was built with the embedder {built.get('id')!r} ({built.get('dim')} dimensions), "
+            f"but the current setting uses {embedder_id!r} ({dim} dimensions). Rebuild with `rag build`, "
+            f"or set RAG_EMBEDDER back to the model the index was built with."
+        )
+
+
+def load(folder: Path, verify: bool = True) -> IndexData:
+    """Load an index folder, checking the manifest and (by default) every file's hash."""
+    import bm25s
+    import faiss
+
+    manifest = read_manifest(folder)
+    if verify:
+        for name, digest in manifest.get("files", {}).items():
+            path = folder / name
+            if not path.exists():
+                raise IndexLoadError(f"the index at {folder} is damaged ({name} is missing). Run `rag build`.")
+            if _sha256(path) != digest:
+                raise IndexLoadError(
+                    f"the index at {folder} is damaged ({name} does not match its checksum). Run `rag build`."
+                )
+    try:
+        articles, hashes = [], []
+        with open(folder / "articles.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                hashes.append(row.pop("hash"))
+                articles.append(Article(**row))
+        chunks = []
+        with open(folder / "chunks.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                cid, art, start, end, first, last = json.loads(line)
+                article = articles[art]
+                chunks.append(Chunk(cid, article.id, start, end, article.text[start:end], first, last))
+        chunker = ChunkerSettings(**manifest["chunker"])
+        data = IndexData(
+            articles=articles,
+            article_hashes=hashes,
+            chunks=chunks,
+            sentences=np.load(folder / "sentences.npy"),
+            chunk_vectors=np.load(folder / "chunk_vectors.npy", mmap_mode="r"),
+            sentence_vectors=np.load(folder / "sentence_vectors.npy", mmap_mode="r"),
+            embedder_id=manifest["embedder"]["id"],
+            dim=manifest["embedder"]["dim"],
+            chunker=chunker,
+            dense_kind=manifest.get("dense_index", "flat"),
+            dense=faiss.read_index(str(folder / "dense.faiss")),
+            bm25=bm25s.BM25.load(str(folder / "bm25"), show_progress=False),
+            manifest=manifest,
+            path=folder,
+        )
+    except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as exc:
+        raise IndexLoadError(
+            f"the index at {folder} could not be read ({exc}). Run `rag build` to rebuild it."
+        ) from exc
+    if data.dense.ntotal != len(chunks) or len(data.sentence_vectors) != len(data.sentences):
+        raise IndexLoadError(
+            f"the index at {folder} is inconsistent (vector and chunk counts differ). Run `rag build`."
+        )
+    return data
+
+
+def _data_files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_json_atomic(path: Path, obj: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

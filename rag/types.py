@@ -1,0 +1,86 @@
+"""The records that flow through the engine, as frozen dataclasses.
+
+Offsets are the truth: `start`/`end` always index into `Article.text`, so for every
+chunk, sentence and citation `article.text[start:end]` is exactly its text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    text: str
+    url: str | None = None
+    date: str | None = None
+    author: str | None = None
+    source: str = ""
+
+    def meta(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "date": self.date,
+            "author": self.author,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    first_sentence: int
+    last_sentence: int  # exclusive; indexes into the index's sentence table
+
+
+@dataclass(frozen=True)
+class Citation:
+    article_id: str
+    title: str
+    url: str | None
+    date: str | None
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    article_id: str
+    title: str
+    text: str
+    score: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str | None
+    abstained: bool
+    score: float
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notice: str | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["citations"] = [asdict(c) for c in self.citations]
+        data["passages"] = [
+            {k: v for k, v in asdict(p).items() if k in ("article_id", "title", "text", "score")}
+            | {"start": p.start, "end": p.end}
+            for p in self.passages
+        ]
+        if data["notice"] is None:
+            del data["notice"]
+        return data

@@ -1,0 +1,79 @@
+"""Shared fixtures: a deterministic fake embedder, temp data dirs, a real seed index."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embedders import register_embedder
+from rag.norwegian import terms
+from rag.settings import PROJECT_ROOT, Settings
+
+SEED_ARTICLES = PROJECT_ROOT / "data" / "articles"
+
+
+class FakeEmbedder:
+    """Bag of hashed stems: texts sharing words get similar vectors. Deterministic."""
+
+    id = "fake:hashed-stems"
+    dim = 64
+
+    def embed_queries(self, texts):
+        return self._embed(texts)
+
+    def embed_passages(self, texts):
+        return self._embed(texts)
+
+    def _embed(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for term in terms(text) or ["\x00"]:
+                out[row, int(hashlib.md5(term.encode()).hexdigest(), 16) % self.dim] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+register_embedder("fake", FakeEmbedder())
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """Every test gets its own data folder; nothing touches var/ in the checkout."""
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("RAG_INDEX_DIR", raising=False)
+    monkeypatch.delenv("RAG_ARTICLES_DIR", raising=False)
+    monkeypatch.delenv("RAG_EMBEDDER", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def articles_dir(tmp_path) -> Path:
+    target = tmp_path / "articles"
+    shutil.copytree(SEED_ARTICLES, target)
+    return target
+
+
+@pytest.fixture
+def fake_settings(tmp_path, articles_dir) -> Settings:
+    return Settings.from_env(home=tmp_path / "home", articles_dir=articles_dir, embedder="fake")
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Settings:
+    """The shipped corpus indexed once with the real default embedder."""
+    from index import run_build
+
+    home = tmp_path_factory.mktemp("seed-home")
+    settings = Settings.from_env(env={}, home=home, articles_dir=SEED_ARTICLES)
+    run_build(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_index):
+    from index import Engine
+
+    return Engine(seed_index)

@@ -1,0 +1,60 @@
+import json
+
+import pytest
+
+from index import Engine, run_build
+from rag.embedders import register_embedder
+from rag.settings import Settings
+from rag.store import IndexLoadError, load
+from tests.conftest import FakeEmbedder
+
+
+def test_build_then_load_round_trip(fake_settings):
+    report = run_build(fake_settings)
+    assert report.articles == 5 and report.added == 5 and report.embeddings_reused == 0
+    data = load(fake_settings.index_dir / "current")
+    assert data.manifest["counts"]["chunks"] == len(data.chunks) == report.chunks
+    assert data.manifest["embedder"] == {"id": FakeEmbedder.id, "dim": FakeEmbedder.dim}
+    for chunk in data.chunks:
+        article = data.articles[data.article_index[chunk.article_id]]
+        assert article.text[chunk.start : chunk.end] == chunk.text
+
+
+def test_other_embedder_is_refused_with_a_sentence(fake_settings):
+    run_build(fake_settings)
+
+    class Other(FakeEmbedder):
+        id = "fake:other"
+        dim = 32
+
+    register_embedder("other", Other())
+    engine = Engine(Settings.from_env(index_dir=fake_settings.index_dir, embedder="other"))
+    with pytest.raises(IndexLoadError, match="built with the embedder 'fake:hashed-stems'.*Rebuild with `rag build`"):
+        engine.ask("Hvem leder klyngen?")
+
+
+def test_other_schema_and_damage_are_refused(fake_settings):
+    run_build(fake_settings)
+    current = fake_settings.index_dir / "current"
+    manifest = json.loads((current / "manifest.json").read_text())
+    (current / "sentences.npy").write_bytes(b"garbage")
+    with pytest.raises(IndexLoadError, match="sentences.npy does not match its checksum"):
+        load(current)
+    manifest["schema_version"] = 999
+    (current / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexLoadError, match="format 999"):
+        load(current)
+    (current / "manifest.json").write_text('{"schema_vers')
+    with pytest.raises(IndexLoadError, match="not valid JSON"):
+        load(current)
+
+
+def test_rebuild_reuses_unchanged_embeddings(fake_settings):
+    run_build(fake_settings)
+    again = run_build(fake_settings)
+    assert again.embeddings_computed == 0 and again.unchanged == 5
+    target = next(fake_settings.articles_dir.glob("03-*.md"))
+    target.write_text(target.read_text(encoding="utf-8") + "\nEn helt ny setning om havvind.\n", encoding="utf-8")
+    changed = run_build(fake_settings)
+    assert changed.changed == 1 and changed.unchanged == 4
+    assert 0 < changed.embeddings_computed < 10

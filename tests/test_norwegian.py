@@ -1,0 +1,41 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rag.norwegian import compound_parts, split_sentences, terms
+
+
+def test_compound_query_meets_compound_text():
+    assert "eksport" in terms("eksportmuligheter")
+    assert set(terms("strømnettet")) & set(terms("nettet"))
+    assert compound_parts("klyngeleder") == ("klynge", "leder")
+
+
+def test_common_words_are_not_split():
+    assert compound_parts("muligheter") == ()
+    assert compound_parts("leder") == ()
+
+
+def test_stopwords_and_question_words_are_dropped():
+    assert terms("Hvem er det som er leder?") == terms("leder")
+
+
+def test_sentences_respect_abbreviations_and_dates():
+    text = "Han begynte 1. mai 2020 hos oss, bl.a. som rådgiver. Hun kom etter.\nOverskrift\nSiste setning!"
+    got = [text[s:e] for s, e in split_sentences(text)]
+    assert got == [
+        "Han begynte 1. mai 2020 hos oss, bl.a. som rådgiver.",
+        "Hun kom etter.",
+        "Overskrift",
+        "Siste setning!",
+    ]
+
+
+@given(st.text(alphabet=st.sampled_from(list("abc ÆØå.!?\n\t–«»1")), max_size=300))
+def test_sentence_spans_are_ordered_trimmed_and_inside(text):
+    spans = split_sentences(text)
+    last = 0
+    for start, end in spans:
+        assert last <= start < end <= len(text)
+        assert not text[start].isspace() and not text[end - 1].isspace()
+        last = end
+    assert "".join("".join(text[s:e].split()) for s, e in spans) == "".join(text.split())
