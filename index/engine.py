@@ -70,5 +70,5 @@ class Engine:
         check_embedder(data.manifest, embedder.id, embedder.dim, path)
         return Served(path, Answerer(data, embedder))
 
-    def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
-        return self.served().answerer.ask(question, history)
+    def ask(self, question: str, history: list[str] | tuple[str, ...] = (), passages: int | None = None) -> Answer:
+        return self.served().answerer.ask(question, history, passages)

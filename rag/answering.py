@@ -191,8 +191,11 @@ class Answerer:
         self.chunks_for_sentences = chunks_for_sentences
         self.passages = passages
 
-    def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
+    def ask(self, question: str, history: list[str] | tuple[str, ...] = (), passages: int | None = None) -> Answer:
+        """Answer `question`; `history` holds the earlier questions of the conversation,
+        oldest first; `passages` is how many passages to return (default 3)."""
         t0 = time.perf_counter()
+        n_passages = passages if passages and passages > 0 else self.passages
         question, notice = clean_question(question)
         earlier = [
             q for q in (clean_question(h)[0] for h in history if h and h.strip() and any(c.isalnum() for c in h))
@@ -201,9 +204,9 @@ class Answerer:
         search_text = " ".join([*earlier[-2:], question]) if follow_up else question
         query_vector = self.embedder.embed_queries([search_text])[0]
         t1 = time.perf_counter()
-        hits = self.retriever.search(search_text, query_vector, k=max(self.chunks_for_sentences, self.passages))
+        hits = self.retriever.search(search_text, query_vector, k=max(self.chunks_for_sentences, n_passages))
         t2 = time.perf_counter()
-        answer = self._answer(question, search_text, follow_up, query_vector, hits, notice)
+        answer = self._answer(question, search_text, follow_up, query_vector, hits, n_passages, notice)
         t3 = time.perf_counter()
         timings = {
             "embed": (t1 - t0) * 1e3,
@@ -214,10 +217,17 @@ class Answerer:
         return Answer(**{**answer.__dict__, "timings_ms": {k: round(v, 2) for k, v in timings.items()}})
 
     def _answer(
-        self, question: str, search_text: str, follow_up: bool, qvec: np.ndarray, hits: list[Hit], notice: str | None
+        self,
+        question: str,
+        search_text: str,
+        follow_up: bool,
+        qvec: np.ndarray,
+        hits: list[Hit],
+        n_passages: int,
+        notice: str | None,
     ) -> Answer:
         data, w = self.data, self.weights
-        passages = tuple(self._passage(h) for h in hits[: self.passages])
+        passages = tuple(self._passage(h) for h in hits[:n_passages])
         vocabulary = data.bm25.vocab_dict
         query = weighted_terms(question)
         if follow_up:  # earlier questions help, but count less than the question asked now

@@ -70,8 +70,18 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question, in Norwegian or English")
     ask.add_argument("--history", action="append", default=[], help="an earlier question (repeat, oldest first)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--passages", type=int, help="how many passages to return (default 3)")
     ask.add_argument("--jsonl", metavar="FILE", help="answer one JSON question per line from FILE ('-' for stdin)")
     ask.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("eval", help="score answers, retrieval and citations on gold questions")
+    common(ev)
+    ev.add_argument("--gold", type=Path, help="gold questions, JSON Lines (default: eval/data/seed_qa.jsonl)")
+    ev.add_argument("--norquad", type=Path, help="also run NorQuAD open-domain from this SQuAD-format file")
+    ev.add_argument("--no-gold", action="store_true", help="skip the gold set (e.g. NorQuAD only)")
+    ev.add_argument("--baseline", type=Path, help="an earlier report.json; metrics that got worse are marked")
+    ev.add_argument("--out", type=Path, default=Path("eval/out"), help="where report.json and report.png go")
+    ev.set_defaults(func=cmd_eval)
 
     idx = sub.add_parser("index", help="show or change which build is in service")
     common(idx)
@@ -109,11 +119,11 @@ def cmd_build(args, settings: Settings) -> int:
 def cmd_ask(args, settings: Settings) -> int:
     engine = _engine(settings)
     if args.jsonl:
-        return _ask_jsonl(engine, args.jsonl)
+        return _ask_jsonl(engine, args.jsonl, args.passages)
     if args.question is None:
         raise CliError('give a question, e.g. rag ask "Hvem er ny leder i NCE Smart Energy Markets?"', EXIT_USAGE)
     try:
-        answer = engine.ask(args.question, args.history)
+        answer = engine.ask(args.question, args.history, passages=args.passages)
     except EmptyQuestion as exc:
         raise CliError(str(exc), EXIT_USAGE) from exc
     if args.json:
@@ -123,26 +133,21 @@ def cmd_ask(args, settings: Settings) -> int:
     return 0
 
 
-def _ask_jsonl(engine, source: str) -> int:
+def _ask_jsonl(engine, source: str, passages: int | None) -> int:
+    from rag.batch import answer_line
+
     stream = sys.stdin if source == "-" else open(source, encoding="utf-8")
     with stream:
         for lineno, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            qid = None
-            try:
-                item = json.loads(line)
-                if not isinstance(item, dict):
-                    raise ValueError("each line must be a JSON object")
-                qid = item.get("id", lineno)
-                history = item.get("history") or []
-                if not isinstance(item.get("question"), str) or not isinstance(history, list):
-                    raise ValueError("'question' must be a string and 'history' a list of strings")
-                out = {"id": qid} | engine.ask(item["question"], [str(h) for h in history]).to_dict()
-            except (ValueError, EmptyQuestion) as exc:
-                out = {"id": qid if qid is not None else lineno, "error": str(exc)}
-            print(json.dumps(out, ensure_ascii=False), flush=True)
+            if line.strip():
+                print(json.dumps(answer_line(engine.ask, line, lineno, passages), ensure_ascii=False), flush=True)
     return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from eval.cli import run_eval
+
+    return run_eval(args, settings, _engine, _progress_bar)
 
 
 def cmd_index(args, settings: Settings) -> int:

@@ -1,0 +1,51 @@
+"""The `rag eval` subcommand: wiring of gold sets, indexes, scoring and reports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from eval.norquad import load_norquad, write_articles
+from eval.runner import GOLD, compare, evaluate, format_table, plot, read_gold
+
+
+def run_eval(args, settings, make_engine, progress_bar) -> int:
+    from index import Engine, run_build
+
+    report: dict = {}
+    if not args.no_gold:
+        engine = make_engine(settings)
+        golds = read_gold(args.gold or GOLD)
+        texts = _article_texts(engine)
+        report["gold"] = evaluate(engine.ask, golds, texts, progress_bar("Gullsett"))
+        report["gold"]["index"] = engine.served().manifest.get("counts")
+    if args.norquad:
+        articles, golds = load_norquad(args.norquad)
+        work = args.out / "norquad"
+        write_articles(articles, work / "articles")
+        nq_settings = replace(settings, articles_dir=work / "articles", index_dir=work / "index")
+        build = run_build(nq_settings, progress=progress_bar("NorQuAD-indeks"))
+        engine = Engine(nq_settings)
+        report["norquad"] = evaluate(engine.ask, golds, _article_texts(engine), progress_bar("NorQuAD"))
+        report["norquad"]["index"] = {"articles": build.articles, "chunks": build.chunks}
+    if not report:
+        print("Nothing to evaluate: drop --no-gold or give --norquad FILE.")
+        return 2
+    worse = {}
+    if args.baseline:
+        worse = compare(report, json.loads(args.baseline.read_text(encoding="utf-8")))
+        report["worse_than_baseline"] = worse
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    plot(report, args.out / "report.png")
+    for name, result in report.items():
+        if isinstance(result, dict) and "overall" in result:
+            print(format_table(name, result, worse.get(name)))
+            print()
+    print(f"Rapport: {args.out / 'report.json'}, figur: {args.out / 'report.png'}")
+    return 0
+
+
+def _article_texts(engine) -> dict[str, str]:
+    data = engine.served().answerer.data
+    return {a.id: a.text for a in data.articles}
