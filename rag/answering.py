@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.embedders import Embedder
-from rag.norwegian import STOPWORDS, _known, has_number, word_terms, words
+from rag.norwegian import STOPWORDS, _known, word_terms, words
 from rag.retrieval import Hit, HybridRetriever
 from rag.store import IndexData
 from rag.types import Answer, Citation, Passage
@@ -37,7 +37,8 @@ _MONTHS = (
     "january february march june july october december"
 ).split()
 _DATE_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2}\.\s*(?:" + "|".join(_MONTHS) + r")\b", re.I)
-_NAME_RE = re.compile(r"(?<!^)(?<![.!?–]\s)\b[A-ZÆØÅ][a-zæøåé]+(?:\s+[A-ZÆØÅ][a-zæøåé]+)+")
+_CAPITALISED_WORD_RE = re.compile(r"\b[A-ZÆØÅ][\wæøåéÆØÅ+&-]*")
+_NUMBER_RE = re.compile(r"\d[\d.,]*(?:\s?\d{3})*")
 _PLACE_RE = re.compile(r"\b(?:i|på|fra|til)\s+[A-ZÆØÅ][a-zæøå]+")
 
 
@@ -58,14 +59,15 @@ class EmptyQuestion(ValueError):
 class Weights:
     """How sentence features add up; set by hand, checked with `rag eval`."""
 
-    dense: float = 3.0
+    dense: float = 2.0
     lexical: float = 1.6
-    chunk_rank: float = 0.25
+    context: float = 0.5
+    chunk_rank: float = 0.5
     question_type: float = 0.35
     heading_penalty: float = 0.6
     pair_penalty: float = 0.08
-    abstain_below: float = 2.55
-    min_coverage: float = 0.34
+    abstain_below: float = 2.6
+    min_coverage: float = 0.3
 
 
 def clean_question(text: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, str | None]:
@@ -130,16 +132,27 @@ def unknown_names(question: str, vocabulary: dict) -> list[str]:
     return out
 
 
-def _type_match(kind: str | None, text: str) -> bool:
-    if kind == "number":
-        return has_number(text)
-    if kind == "date":
-        return bool(_DATE_RE.search(text))
+def _type_match(kind: str | None, text: str, question: str) -> bool:
+    """Does `text` hold a thing of the asked kind that the question does not already name?"""
+    if kind is None:
+        return False
+    asked = set(words(question))
     if kind == "name":
-        return bool(_NAME_RE.search(text))
-    if kind == "place":
-        return bool(_PLACE_RE.search(text))
-    return False
+        return any(w.lower() not in asked for w in _names(text))
+    pattern = {"number": _NUMBER_RE, "date": _DATE_RE, "place": _PLACE_RE}[kind]
+    return any(not set(words(m.group())) <= asked for m in pattern.finditer(text))
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised words that are names: inside a sentence, or rare as ordinary words."""
+    out = []
+    for m in _CAPITALISED_WORD_RE.finditer(text):
+        word = m.group()
+        inside = m.start() > 0 and text[m.start() - 1] == " " and text[: m.start()].strip()[-1:] not in ".!?–:"
+        head = word.split("-")[0].lower()
+        if inside or _known(head) < 3.5:
+            out.append(word)
+    return out
 
 
 @lru_cache(maxsize=50_000)
@@ -181,7 +194,7 @@ class Answerer:
         data: IndexData,
         embedder: Embedder,
         weights: Weights | None = None,
-        chunks_for_sentences: int = 4,
+        chunks_for_sentences: int = 6,
         passages: int = 3,
     ):
         self.data = data
@@ -253,11 +266,13 @@ class Answerer:
         for sid, sim in zip(ids.tolist(), dense.tolist()):
             text = data.sentence_text(sid)
             coverage = _coverage(query, text) if query else w.min_coverage
+            around = _coverage(query, self._window(sid)) if query else w.min_coverage
             score = (
                 w.dense * sim
                 + w.lexical * coverage
+                + w.context * around
                 + w.chunk_rank * candidates[sid]
-                + w.question_type * _type_match(kind, text)
+                + w.question_type * _type_match(kind, text, question)
                 - w.heading_penalty * _is_heading(text)
             )
             scored.append((score, sid, coverage, sim))
@@ -273,7 +288,7 @@ class Answerer:
             text = data.articles[data.sentences[best][0]].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
             pair_cov = _coverage(query, text)
             gain = w.lexical * (pair_cov - best_cov) + w.question_type * (
-                _type_match(kind, text) - _type_match(kind, data.sentence_text(best))
+                _type_match(kind, text, question) - _type_match(kind, data.sentence_text(best), question)
             )
             if gain > w.pair_penalty and not _is_heading(data.sentence_text(other)):
                 chosen, best_cov = pair, pair_cov
@@ -286,6 +301,14 @@ class Answerer:
         art, start, end = data.sentences[chosen[0]][0], data.sentences[chosen[0]][1], data.sentences[chosen[-1]][2]
         text = data.articles[art].text[start:end]
         return Answer(question, text, False, round(best_score, 4), citations, passages, notice=notice)
+
+    def _window(self, sid: int) -> str:
+        """The sentence with its neighbours in the same article."""
+        sentences = self.data.sentences
+        art = sentences[sid][0]
+        first = sid - 1 if sid > 0 and sentences[sid - 1][0] == art else sid
+        last = sid + 1 if sid + 1 < len(sentences) and sentences[sid + 1][0] == art else sid
+        return self.data.articles[art].text[sentences[first][1] : sentences[last][2]]
 
     def _citation(self, sid: int) -> Citation:
         art, start, end = (int(v) for v in self.data.sentences[sid])

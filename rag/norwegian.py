@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 
 import Stemmer
@@ -44,7 +43,6 @@ _ABBREVIATIONS = frozenset(
 )
 
 _SENT_END_RE = re.compile(r"[.!?…]+[»”\"')\]]*\s+|\n\s*")
-_NUMBER_RE = re.compile(r"\d")
 _MIN_PART_ZIPF = 2.5
 _LEXICALISED_ZIPF = 4.5
 _MIN_PART, _MIN_COMPOUND = 4, 8
@@ -185,12 +183,3 @@ def terms(text: str) -> list[str]:
     for word in words(text):
         out.extend(word_terms(word))
     return out
-
-
-def has_number(text: str) -> bool:
-    return bool(_NUMBER_RE.search(text))
-
-
-def iter_capitalised_names(text: str) -> Iterator[str]:
-    """Runs of two or more capitalised words (likely names of people or organisations)."""
-    yield from re.findall(r"(?:[A-ZÆØÅ][\wæøå]+(?:\s+|$)){2,}", text)
