@@ -60,13 +60,13 @@ class Weights:
     """How sentence features add up; set by hand, checked with `rag eval`."""
 
     dense: float = 2.0
-    lexical: float = 1.6
-    context: float = 0.5
+    lexical: float = 2.5
+    context: float = 1.0
     chunk_rank: float = 0.5
-    question_type: float = 0.35
+    question_type: float = 0.2
     heading_penalty: float = 0.6
     pair_penalty: float = 0.08
-    abstain_below: float = 2.6
+    abstain_below: float = 3.05
     min_coverage: float = 0.3
 
 
@@ -257,7 +257,7 @@ class Answerer:
         for rank, hit in enumerate(hits[: self.chunks_for_sentences]):
             chunk = data.chunks[hit.chunk]
             for s in range(chunk.first_sentence, chunk.last_sentence):
-                candidates.setdefault(s, 1.0 / (rank + 1))
+                candidates.setdefault(s, 1.0 - rank / self.chunks_for_sentences)
         if not candidates:
             return Answer(question, None, True, 0.0, (), passages, notice=notice)
         ids = np.fromiter(candidates, dtype=np.int64)

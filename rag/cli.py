@@ -83,6 +83,24 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, default=Path("eval/out"), help="where report.json and report.png go")
     ev.set_defaults(func=cmd_eval)
 
+    srv = sub.add_parser("serve", help="start the chat in the browser (Gradio)")
+    common(srv)
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=7860)
+    srv.add_argument("--users", type=Path, default=_env_path("RAG_USERS_FILE"), help="users file; turns login on")
+    srv.set_defaults(func=cmd_serve)
+
+    fb = sub.add_parser("feedback", help="show the latest 👍/👎 feedback")
+    common(fb)
+    fb.add_argument("-n", type=int, default=20, help="how many (default 20)")
+    fb.set_defaults(func=cmd_feedback)
+
+    usr = sub.add_parser("user", help="add a login user for `rag serve --users FILE`")
+    usr.add_argument("action", choices=["add"])
+    usr.add_argument("name")
+    usr.add_argument("--users", type=Path, default=_env_path("RAG_USERS_FILE") or Path("var/users.json"))
+    usr.set_defaults(func=cmd_user)
+
     idx = sub.add_parser("index", help="show or change which build is in service")
     common(idx)
     idx.add_argument("action", choices=["status", "rollback"])
@@ -148,6 +166,46 @@ def cmd_eval(args, settings: Settings) -> int:
     from eval.cli import run_eval
 
     return run_eval(args, settings, _engine, _progress_bar)
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from ui.app import serve
+
+    _engine(settings)  # build on first use, so the page never starts empty
+    print(f"Chatten kjører på http://{args.host}:{args.port}/  (Ctrl+C for å stoppe)", file=sys.stderr)
+    serve(settings, host=args.host, port=args.port, users_file=args.users)
+    return 0
+
+
+def cmd_feedback(args, settings: Settings) -> int:
+    from ui.feedback import latest
+
+    rows = latest(settings.home, args.n)
+    if not rows:
+        print("Ingen tilbakemeldinger ennå.")
+    for row in rows:
+        mark = "👍" if row["liked"] else "👎"
+        print(f"{row['time']} {mark} {row['question']}\n    {row['answer'] or '(ikke besvart)'}")
+    return 0
+
+
+def cmd_user(args, settings: Settings) -> int:
+    import getpass
+
+    from ui.auth import add_user
+
+    password = getpass.getpass(f"Passord for {args.name}: ")
+    if len(password) < 8 or password != getpass.getpass("Gjenta passordet: "):
+        raise CliError("passwords must match and be at least 8 characters", EXIT_USAGE)
+    add_user(args.users, args.name, password)
+    print(f"La til {args.name} i {args.users}")
+    return 0
+
+
+def _env_path(name: str) -> Path | None:
+    import os
+
+    return Path(os.environ[name]) if os.environ.get(name) else None
 
 
 def cmd_index(args, settings: Settings) -> int:

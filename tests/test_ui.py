@@ -1,0 +1,132 @@
+"""The chat, launched for real on a free port: gradio_client and headless Chromium."""
+
+import json
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.settings import Settings
+from ui.app import serve
+from ui.auth import checker, hash_password
+from ui.render import chat_message, md_text
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = Path(__file__).parent / "_artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(seed_index, tmp_path_factory):
+    home = tmp_path_factory.mktemp("ui-home")
+    settings = Settings.from_env(env={}, home=home, index_dir=seed_index.index_dir)
+    port = _free_port()
+    demo = serve(settings, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/", settings
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    from gradio_client import Client
+
+    return Client(app[0], verbose=False)
+
+
+def _ask(client, question, chat=None):
+    _, chat, sources, header = client.predict(question, chat or [], api_name="/ask")
+    text = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) else chat[-1]["content"]
+    return text, chat, sources, header
+
+
+def test_answer_has_numbered_citation_and_highlighted_quote(client):
+    text, _, sources, header = _ask(client, "Hvem er ny leder i NCE Smart Energy Markets?")
+    assert "Inge Michael Bilet" in text and "[1]" in text
+    assert "<mark>" in sources and "Inge Michael Bilet" in sources.split("<mark>")[1]
+    assert "5 artikler" in header
+
+
+def test_abstention_shows_closest_passages(client):
+    text, _, sources, _ = _ask(client, "Hva er hovedstaden i Frankrike?")
+    assert "Jeg fant ikke noe sikkert svar" in text
+    assert "Nærmeste avsnitt" in sources and "<mark>" not in sources
+
+
+def test_follow_up_uses_the_conversation(client):
+    _, chat, _, _ = _ask(client, "Hvem er ny leder i NCE Smart Energy Markets?")
+    text, _, _, _ = _ask(client, "Hvor gammel er han?", chat)
+    assert "47" in text
+
+
+def test_markup_in_questions_is_escaped(client):
+    _, chat, _, _ = _ask(
+        client, "<img src=x onerror=alert(1)> [klikk](javascript:alert(1)) Hvem er CEO i eSmart Systems?"
+    )
+    user = chat[-2]["content"][0]["text"] if isinstance(chat[-2]["content"], list) else chat[-2]["content"]
+    assert "<img" not in user and "&lt;img" in user and "\\[klikk\\]" in user
+
+
+def test_render_escapes_article_text():
+    assert "<script>" not in md_text("<script>alert(1)</script>")
+    from rag.types import Answer, Citation
+
+    c = Citation("a", "<b>T</b>", "javascript:alert(1)", None, "<script>x</script>", 0, 18)
+    answer = Answer("q", "<script>x</script>", False, 1.0, (c,), ())
+    from ui.render import sources_panel
+
+    html = sources_panel(answer)
+    assert "<script>" not in html and "<b>T</b>" not in html and "javascript:" not in html
+    assert "<script>" not in chat_message(answer)
+
+
+def test_login_is_required_beyond_loopback(seed_index):
+    with pytest.raises(ValueError, match="without login"):
+        serve(seed_index, host="0.0.0.0", port=_free_port(), block=False)
+    check = checker({"kari": hash_password("hemmelig-passord")})
+    assert check("kari", "hemmelig-passord") and not check("kari", "feil") and not check("ola", "x")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_browser_question_answer_citation_feedback(app):
+    from playwright.sync_api import sync_playwright
+
+    url, settings = app
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        box = page.locator("#rag-question textarea")
+        box.wait_for(timeout=30_000)
+        box.fill("Hvem er ny leder i NCE Smart Energy Markets?")
+        t0 = time.perf_counter()
+        box.press("Enter")
+        page.locator("#rag-sources mark").wait_for(timeout=30_000)
+        elapsed_ms = (time.perf_counter() - t0) * 1000
+        chat_text = page.locator("#rag-chat").inner_text()
+        assert "[1]" in chat_text and "Inge Michael Bilet" in chat_text
+        assert "Inge Michael Bilet" in page.locator("#rag-sources mark").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+        page.locator("#rag-chat button[aria-label='Like']").last.click()
+        feedback_file = settings.home / "feedback.jsonl"
+        for _ in range(50):
+            if feedback_file.exists():
+                break
+            time.sleep(0.1)
+        row = json.loads(feedback_file.read_text(encoding="utf-8").splitlines()[-1])
+        assert row["liked"] is True and "Inge Michael Bilet" in row["answer"]
+        browser.close()
+    print(f"\nEnter → svar i nettleseren: {elapsed_ms:.0f} ms; skjermbilde: {ARTIFACTS / 'chat.png'}")

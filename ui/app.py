@@ -1,0 +1,136 @@
+"""The Gradio chat: wiring of `index.Engine` into a page. No answering logic here.
+
+No `from __future__ import annotations` here: Gradio reads the `gr.LikeData` hint at run time.
+"""
+
+from pathlib import Path
+
+from index import Engine
+from rag.answering import EmptyQuestion
+from rag.settings import Settings
+from rag.store import IndexLoadError
+from ui import feedback
+from ui.render import CSS, chat_message, md_text, sources_panel
+
+EXAMPLES = [
+    "Hvem er ny leder i NCE Smart Energy Markets?",
+    "Hvor mange politikere deltok på møtet i Viken?",
+    "Når skjedde den første gullsertifiseringen av klyngen?",
+    "Hva heter det store prosjektet ved NMBU?",
+]
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+QUEUE_SIZE = 64
+CONCURRENCY = 4
+
+
+def header_text(engine: Engine) -> str:
+    try:
+        manifest = engine.served().manifest
+    except IndexLoadError:
+        return "**Ingen indeks i bruk.** Kjør `rag build` for å bygge den."
+    counts = manifest.get("counts", {})
+    built = str(manifest.get("created_at", "ukjent")).replace("T", " kl. ").replace("+00:00", " UTC")
+    return f"Indeks: **{counts.get('articles', '?')} artikler**, {counts.get('chunks', '?')} tekstbiter, bygget {built}"
+
+
+def respond(engine: Engine, message: str, chat: list, questions: list, answers: list):
+    """One turn: returns (textbox, chat, questions, answers, sources, header)."""
+    chat = list(chat or [])
+    questions, answers = list(questions or []), list(answers or [])
+    try:
+        answer = engine.ask(message, questions)
+    except EmptyQuestion as exc:
+        chat.append({"role": "assistant", "content": md_text(str(exc))})
+        return "", chat, questions, answers, sources_panel(None), header_text(engine)
+    except IndexLoadError as exc:
+        chat.append({"role": "assistant", "content": f"Beklager, indeksen kan ikke brukes nå: {md_text(str(exc))}"})
+        return "", chat, questions, answers, sources_panel(None), header_text(engine)
+    chat.append({"role": "user", "content": md_text(answer.question)})
+    chat.append({"role": "assistant", "content": chat_message(answer)})
+    questions.append(answer.question)
+    answers.append(answer.to_dict())
+    return "", chat, questions, answers, sources_panel(answer), header_text(engine)
+
+
+def build_app(settings: Settings, engine: Engine | None = None):
+    import gradio as gr
+
+    engine = engine or Engine(settings)
+    with gr.Blocks(title="Spør artiklene") as demo:
+        gr.Markdown("# Spør artiklene\nSvarene er setninger sitert ordrett fra artiklene, med kilde.")
+        header = gr.Markdown(header_text(engine), elem_id="rag-header")
+        questions = gr.State([])
+        answers = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="Samtale",
+                    height=480,
+                    elem_id="rag-chat",
+                    sanitize_html=True,
+                    feedback_options=("Like", "Dislike"),
+                    placeholder="Still et spørsmål om artiklene.",
+                )
+                box = gr.Textbox(
+                    label="Spørsmål",
+                    placeholder="Skriv et spørsmål, for eksempel om klyngene …",
+                    elem_id="rag-question",
+                    max_length=10_000,
+                    submit_btn="Spør",
+                )
+                with gr.Row():
+                    clear = gr.Button("Ny samtale", variant="secondary")
+                gr.Examples(EXAMPLES, inputs=box, label="Eksempler")
+            with gr.Column(scale=2):
+                sources = gr.HTML(sources_panel(None), elem_id="rag-sources")
+
+        def on_submit(message, chat_value, q, a):
+            return respond(engine, message, chat_value, q, a)
+
+        outputs = [box, chat, questions, answers, sources, header]
+        box.submit(on_submit, [box, chat, questions, answers], outputs, api_name="ask")
+
+        def on_clear():
+            return [], [], [], sources_panel(None), header_text(engine)
+
+        clear.click(on_clear, None, [chat, questions, answers, sources, header], api_name=False)
+
+        def on_like(q, a, data: gr.LikeData):
+            turn = data.index if isinstance(data.index, int) else data.index[0]
+            n = turn // 2
+            if 0 <= n < len(a):
+                feedback.record(settings.home, bool(data.liked), q[n], a[n])
+
+        chat.like(on_like, [questions, answers], None, api_name=False)
+        demo.load(lambda: header_text(engine), None, header, api_name=False)
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+    return demo
+
+
+def serve(
+    settings: Settings, host: str = "127.0.0.1", port: int = 7860, users_file: Path | None = None, block: bool = True
+):
+    """Launch the chat. Login is required whenever the server listens beyond loopback."""
+    from ui.auth import checker, load_users
+
+    users = load_users(users_file) if users_file else {}
+    if host not in LOOPBACK and not users:
+        raise ValueError(
+            f"refusing to listen on {host} without login: create users with `rag user add NAME` "
+            "and pass --users FILE (or RAG_USERS_FILE)"
+        )
+    demo = build_app(settings)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        auth=checker(users) if users else None,
+        auth_message="Logg inn for å spørre artiklene.",
+        prevent_thread_lock=not block,
+        show_error=False,
+        quiet=True,
+        footer_links=[],
+        css=CSS,
+        max_file_size=0,
+        enable_monitoring=False,
+    )
+    return demo

@@ -1,0 +1,86 @@
+"""HTML and Markdown for the chat, built from escaped text only.
+
+Article text and user input are escaped before any markup of ours is put around
+them, so no HTML, script or Markdown link from an article or a question is ever
+interpreted.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from rag.types import Answer, Citation, Passage
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def md_text(text: str) -> str:
+    """Text safe inside Markdown: HTML-escaped, Markdown punctuation backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(text.split()), quote=True))
+
+
+def chat_message(answer: Answer) -> str:
+    """The bot's chat bubble: the quote with numbered citations, or the abstention."""
+    notice = f"_{md_text(answer.notice)}_\n\n" if answer.notice else ""
+    if answer.abstained:
+        return notice + "Jeg fant ikke noe sikkert svar i artiklene. De nærmeste avsnittene står under **Kilder**."
+    marks = " ".join(f"[{n}]" for n in range(1, len(answer.citations) + 1))
+    return f"{notice}«{md_text(answer.answer or '')}» {marks}"
+
+
+def sources_panel(answer: Answer | None) -> str:
+    if answer is None:
+        return "<div class='rag-sources'><p>Kildene til svaret vises her.</p></div>"
+    parts = ["<div class='rag-sources'>"]
+    if answer.abstained:
+        parts.append("<h3>Nærmeste avsnitt</h3>")
+        for n, p in enumerate(answer.passages, 1):
+            parts.append(_passage_block(n, p))
+    else:
+        parts.append("<h3>Kilder</h3>")
+        for n, citation in enumerate(answer.citations, 1):
+            passage = next(
+                (
+                    p
+                    for p in answer.passages
+                    if p.article_id == citation.article_id and p.start <= citation.start and citation.end <= p.end
+                ),
+                None,
+            )
+            parts.append(_citation_block(n, citation, passage))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _header(n: int, title: str, date: str | None, url: str | None) -> str:
+    line = f"<div class='rag-source-head'><span class='rag-num'>[{n}]</span> <strong>{html.escape(title)}</strong>"
+    if date:
+        line += f" <span class='rag-date'>{html.escape(date)}</span>"
+    if url and url.startswith(("https://", "http://")):
+        line += f" <a href='{html.escape(url, quote=True)}' target='_blank' rel='noopener noreferrer'>lenke</a>"
+    return line + "</div>"
+
+
+def _citation_block(n: int, c: Citation, passage: Passage | None) -> str:
+    if passage is None:
+        body = f"<mark>{html.escape(c.quote)}</mark>"
+    else:
+        a, b = c.start - passage.start, c.end - passage.start
+        text = passage.text
+        body = f"{html.escape(text[:a])}<mark>{html.escape(text[a:b])}</mark>{html.escape(text[b:])}"
+    where = f"<div class='rag-where'>{html.escape(c.article_id)}, tegn {c.start}–{c.end}</div>"
+    return f"<div class='rag-source' data-n='{n}'>{_header(n, c.title, c.date, c.url)}<p>{body}</p>{where}</div>"
+
+
+def _passage_block(n: int, p: Passage) -> str:
+    return f"<div class='rag-source' data-n='{n}'>{_header(n, p.title, None, None)}<p>{html.escape(p.text)}</p></div>"
+
+
+CSS = """
+.rag-sources { font-size: 0.92em; }
+.rag-source { border-left: 3px solid #888; padding: 4px 10px; margin: 8px 0; white-space: pre-wrap; }
+.rag-source mark { background: #ffe58a; color: #000; padding: 0 2px; }
+.rag-num { font-weight: bold; }
+.rag-date, .rag-where { color: #666; font-size: 0.85em; }
+"""
