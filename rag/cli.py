@@ -83,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, default=Path("eval/out"), help="where report.json and report.png go")
     ev.set_defaults(func=cmd_eval)
 
+    bench = sub.add_parser("bench", help="build and query synthetic corpora; speed and memory")
+    common(bench)
+    bench.add_argument("--sizes", default="1000,10000,100000", help="corpus sizes in chunks, comma-separated")
+    bench.add_argument("--queries", type=int, default=300, help="questions timed per size")
+    bench.add_argument("--out", type=Path, default=Path("eval/out/bench"))
+    bench.set_defaults(func=cmd_bench)
+
     srv = sub.add_parser("serve", help="start the chat in the browser (Gradio)")
     common(srv)
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -166,6 +173,23 @@ def cmd_eval(args, settings: Settings) -> int:
     from eval.cli import run_eval
 
     return run_eval(args, settings, _engine, _progress_bar)
+
+
+def cmd_bench(args, settings: Settings) -> int:
+    from eval.bench import format_table, run_size
+
+    try:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    except ValueError as exc:
+        raise CliError("--sizes takes whole numbers, e.g. 1000,10000", EXIT_USAGE) from exc
+    rows = []
+    for size in sizes:
+        rows.append(run_size(settings, size, args.out, args.queries, _progress_bar(f"Bygger {size}")))
+        print(format_table(rows[-1:]) if len(rows) == 1 else format_table(rows[-1:]).splitlines()[-1], flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    print(f"Resultater: {args.out / 'bench.json'}")
+    return 0
 
 
 def cmd_serve(args, settings: Settings) -> int:
