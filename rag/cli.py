@@ -90,6 +90,14 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", type=Path, default=Path("eval/out/bench"))
     bench.set_defaults(func=cmd_bench)
 
+    load = sub.add_parser("load", help="concurrent load on `rag serve` (--url) or on the library")
+    common(load)
+    load.add_argument("--url", help="a running rag serve on loopback, e.g. http://127.0.0.1:7860/")
+    load.add_argument("--clients", type=int, default=16)
+    load.add_argument("--seconds", type=float, default=60)
+    load.add_argument("--json", action="store_true")
+    load.set_defaults(func=cmd_load)
+
     srv = sub.add_parser("serve", help="start the chat in the browser (Gradio)")
     common(srv)
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -190,6 +198,25 @@ def cmd_bench(args, settings: Settings) -> int:
     (args.out / "bench.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
     print(f"Resultater: {args.out / 'bench.json'}")
     return 0
+
+
+def cmd_load(args, settings: Settings) -> int:
+    from eval.load import library_asker, run_load, server_asker
+    from eval.runner import GOLD, read_gold
+
+    questions = [g["question"] for g in read_gold(GOLD) if not g.get("history")]
+    make = server_asker(args.url) if args.url else library_asker(_engine(settings))
+    report = run_load(make, questions, args.clients, args.seconds)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        target = args.url or "biblioteket"
+        print(
+            f"{target}: {report['clients']} klienter i {report['seconds']} s, {report['requests']} svar, "
+            f"{report['throughput_rps']} svar/s, p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, "
+            f"{report['errors']} feil, {report['mismatches']} avvik fra enkelttrådet svar"
+        )
+    return 1 if report["errors"] or report["mismatches"] else 0
 
 
 def cmd_serve(args, settings: Settings) -> int:

@@ -1,0 +1,109 @@
+"""`rag load`: N concurrent clients for a bounded time, against `rag serve` or the library.
+
+Loopback only. Every answer is compared with the single-threaded answer to the same
+question, so shared-state corruption under concurrency shows up as a mismatch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+import numpy as np
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+MAX_CLIENTS = 64
+MAX_SECONDS = 600
+
+
+def check_target(url: str) -> None:
+    host = urlparse(url).hostname or ""
+    if host not in LOOPBACK_HOSTS and not host.startswith("127."):
+        raise ValueError(f"load tests only target this machine (loopback), not {host!r}")
+
+
+def server_asker(url: str) -> Callable[[], Callable[[str], str]]:
+    """A factory of per-client ask functions (one gradio_client per client)."""
+    check_target(url)
+
+    def make():
+        from gradio_client import Client
+
+        client = Client(url, verbose=False)
+
+        def ask(question: str) -> str:
+            _, chat, _, _ = client.predict(question, [], api_name="/ask")
+            content = chat[-1]["content"]
+            return content[0]["text"] if isinstance(content, list) else content
+
+        return ask
+
+    return make
+
+
+def library_asker(engine) -> Callable[[], Callable[[str], str]]:
+    def make():
+        def ask(question: str) -> str:
+            answer = engine.ask(question)
+            return repr((answer.answer, [(c.article_id, c.start, c.end) for c in answer.citations]))
+
+        return ask
+
+    return make
+
+
+def run_load(make_asker, questions: list[str], clients: int, seconds: float, max_requests: int = 100_000) -> dict:
+    """Run `clients` threads for `seconds` (and at most `max_requests` in all)."""
+    clients, seconds = min(clients, MAX_CLIENTS), min(seconds, MAX_SECONDS)
+    reference_ask = make_asker()
+    reference = {q: reference_ask(q) for q in questions}
+    latencies: list[float] = []
+    errors: list[str] = []
+    mismatches: list[str] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    counter = iter(range(max_requests))
+
+    def client(n: int) -> None:
+        try:
+            ask = make_asker()
+        except Exception as exc:  # counted, not raised: the report shows it
+            with lock:
+                errors.append(f"client {n} could not connect: {exc!r}")
+            return
+        i = n
+        while time.perf_counter() < deadline and next(counter, None) is not None:
+            question = questions[i % len(questions)]
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                got = ask(question)
+            except Exception as exc:
+                with lock:
+                    errors.append(repr(exc))
+                continue
+            with lock:
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if got != reference[question]:
+                    mismatches.append(question)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "throughput_rps": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
+        "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
+        "p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
+        "errors": len(errors),
+        "mismatches": len(mismatches),
+        "first_errors": errors[:3],
+    }
