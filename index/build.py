@@ -94,7 +94,7 @@ def _previous(root: IndexRoot, embedder_id: str) -> IndexData | None:
     if current is None:
         return None
     try:
-        data = load(current)
+        data = load(current, check_analyzer=False)
     except IndexLoadError:
         return None
     return data if data.embedder_id == embedder_id else None

@@ -36,7 +36,7 @@ _MONTHS = (
     "januar februar mars april mai juni juli august september oktober november desember "
     "january february march june july october december"
 ).split()
-_DATE_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2}\.\s*(?:" + "|".join(_MONTHS) + r")\b", re.I)
+_DATE_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(?:\d{1,2}\.\s*)?(?:" + "|".join(_MONTHS) + r")\b", re.I)
 _CAPITALISED_WORD_RE = re.compile(r"\b[A-ZÆØÅ][\wæøåéÆØÅ+&-]*")
 _NUMBER_RE = re.compile(r"\d[\d.,]*(?:\s?\d{3})*")
 _PLACE_RE = re.compile(r"\b(?:i|på|fra|til)\s+[A-ZÆØÅ][a-zæøå]+")
@@ -66,8 +66,10 @@ class Weights:
     question_type: float = 0.2
     heading_penalty: float = 0.6
     pair_penalty: float = 0.08
+    slot_penalty: float = 1.0
     abstain_below: float = 3.05
     min_coverage: float = 0.3
+    min_focus: float = 0.3
 
 
 def clean_question(text: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, str | None]:
@@ -97,17 +99,23 @@ def is_follow_up(question: str) -> bool:
 
 
 def question_type(question: str) -> str | None:
+    """What the question asks for: "number", "date", "name", "place" or None."""
     q = " ".join(words(question))
-    if (
-        re.match(r"(hvor|kor|how) (mange|mye|mykje|many|much|gammel|gamal|old|lenge|long)\b", q)
-        or " år er " in f" {q} "
-    ):
+    if re.search(r"^(hvor|kor|how) (mange|mye|mykje|many|much|gammel|gamal|old|lenge|long|stor)\b", q):
         return "number"
-    if re.match(r"(hvem|kven|who)\b", q):
-        return "name"
-    if re.match(r"(når|kva tid|when|hvilket år|which year|what year)\b", q):
+    if re.search(r"^(når|kva tid|when)\b|\b(hvilket|kva|which|what) (år|dato|year|date)\b", q):
         return "date"
-    if re.match(r"(hvor|kvar|where)\b", q):
+    if re.search(
+        r"\b(hvilken|hvilket|kva for ein|which|what) (by|land|sted|stad|kommune|fylke|city|country|town)\b", q
+    ):
+        return "place"
+    if re.search(r"^(hvem|kven|who)\b", q) or re.search(
+        r"\b(hvilket|hvilken|hvilke|kva for|kva|which|what) (selskap|firma|bedrift|organisasjon|konferanse|"
+        r"prosjekt|prosjektet|app|spillapp|program|tjeneste|klynge|company|organisation|organization|conference)",
+        q,
+    ):
+        return "name"
+    if re.search(r"^(hvor|kvar|kor|where)\b", q):
         return "place"
     return None
 
@@ -132,15 +140,70 @@ def unknown_names(question: str, vocabulary: dict) -> list[str]:
     return out
 
 
-def _type_match(kind: str | None, text: str, question: str) -> bool:
-    """Does `text` hold a thing of the asked kind that the question does not already name?"""
+def _type_match(kind: str | None, text: str, asked_text: str) -> bool:
+    """Does `text` hold a thing of the asked kind that the conversation does not already name?"""
     if kind is None:
         return False
-    asked = set(words(question))
+    asked = set(words(asked_text))
+    if kind in ("name", "place") and any(not set(words(w)) <= asked for w in _names(text)):
+        return True
     if kind == "name":
-        return any(w.lower() not in asked for w in _names(text))
+        return False
     pattern = {"number": _NUMBER_RE, "date": _DATE_RE, "place": _PLACE_RE}[kind]
     return any(not set(words(m.group())) <= asked for m in pattern.finditer(text))
+
+
+_NUMBER_WORDS = frozenset(
+    "en ett ei ein eit to tre fire fem seks sju syv åtte ni ti elleve tolv tjue hundre tusen".split()
+)
+_AGE_RE = re.compile(r"\(\d{1,3}\)|\b\d{1,3}-åring|\b\d{1,3} år\b")
+_DURATION_RE = re.compile(
+    r"\b(?:\d+|" + "|".join(sorted(_NUMBER_WORDS)) + r")\s+(?:år|måneder|månader|uker|veker|dager|dagar|timer)\b", re.I
+)
+_HOW_MANY_RE = re.compile(r"^(?:hvor|kor|how) (?:mange|many) (.*)")
+
+
+_MONEY_RE = re.compile(r"\b(?:kroner|kr|nok|mill(?:ioner)?|mrd|milliarder|euro|dollar)\b|[$€]", re.I)
+_MONEY_Q_RE = re.compile(r"\b(?:penger|pengar|kostet|koster|kosta|kroner|budsjett|money|cost|costs)\b")
+
+
+def slot_filled(question: str, text: str) -> bool:
+    """Does `text` hold the kind of value the question asks for, where one can tell?
+
+    "Hvor mange politikere …" needs a number next to "politikere"; "hvor gammel" an age;
+    "hvor lenge" a duration; "når" a date; a question about money an amount.
+    Other questions pass.
+    """
+    q = " ".join(words(question))
+    if re.match(r"(?:hvor|kor|how) (?:gammel|gamal|old)\b", q):
+        return bool(_AGE_RE.search(text))
+    if re.match(r"(?:hvor|kor|how) (?:lenge|long)\b", q):
+        return bool(_DURATION_RE.search(text))
+    if _MONEY_Q_RE.search(q):
+        return bool(_MONEY_RE.search(text))
+    if question_type(question) == "date":
+        return bool(_DATE_RE.search(text))
+    match = _HOW_MANY_RE.match(q)
+    if match:
+        tokens = words(text)
+        numbers = [i for i, tok in enumerate(tokens) if tok.isdigit() or tok in _NUMBER_WORDS]
+        if is_english(question):  # the counted noun is in English, the text in Norwegian
+            return bool(numbers)
+        focus = next((set(word_terms(w)) for w in match.group(1).split() if word_terms(w)), set())
+        return any(focus & set(word_terms(t)) for i in numbers for t in tokens[max(0, i - 3) : i + 4])
+    return True
+
+
+_TYPE_WORDS = frozenset("gammel gamal år lenge mange mye mykje stor når dato tid old year long many much".split())
+
+
+def focus_terms(question: str) -> dict[str, float]:
+    """Weighted terms of the question's ordinary (not capitalised) words: what it asks
+    about, as opposed to whom. "Hva slags utdanning har Inge Michael Bilet?" -> utdanning."""
+    plain = " ".join(
+        w for i, w in enumerate(question.split()) if (i == 0 or not w[:1].isupper()) and w.lower() not in _TYPE_WORDS
+    )
+    return weighted_terms(plain)
 
 
 def _names(text: str) -> list[str]:
@@ -250,6 +313,7 @@ class Answerer:
         if english:  # English words rarely occur in Norwegian text; names and loanwords do
             query = {t: wt for t, wt in query.items() if t in vocabulary}
         kind = question_type(question)
+        asked = search_text  # names already in the conversation are not an answer to it
         if unknown_names(question, vocabulary):
             return Answer(question, None, True, 0.0, (), passages, notice=notice)
 
@@ -272,7 +336,8 @@ class Answerer:
                 + w.lexical * coverage
                 + w.context * around
                 + w.chunk_rank * candidates[sid]
-                + w.question_type * _type_match(kind, text, question)
+                + w.question_type * _type_match(kind, text, asked)
+                - w.slot_penalty * (not slot_filled(question, text))
                 - w.heading_penalty * _is_heading(text)
             )
             scored.append((score, sid, coverage, sim))
@@ -288,18 +353,23 @@ class Answerer:
             text = data.articles[data.sentences[best][0]].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
             pair_cov = _coverage(query, text)
             gain = w.lexical * (pair_cov - best_cov) + w.question_type * (
-                _type_match(kind, text, question) - _type_match(kind, data.sentence_text(best), question)
+                _type_match(kind, text, asked) - _type_match(kind, data.sentence_text(best), asked)
             )
             if gain > w.pair_penalty and not _is_heading(data.sentence_text(other)):
                 chosen, best_cov = pair, pair_cov
                 best_score += gain - w.pair_penalty
                 break
-        passage_cov = max((_coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
-        if best_score < w.abstain_below or (passage_cov < w.min_coverage and not english):
-            return Answer(question, None, True, round(best_score, 4), (), passages, notice=notice)
-        citations = tuple(self._citation(s) for s in chosen)
         art, start, end = data.sentences[chosen[0]][0], data.sentences[chosen[0]][1], data.sentences[chosen[-1]][2]
         text = data.articles[art].text[start:end]
+        passage_cov = max((_coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
+        focus = focus_terms(question)
+        focus_cov = _coverage(focus, self._window(chosen[0]) + " " + self._window(chosen[-1])) if focus else 1.0
+        weak = best_score < w.abstain_below or not slot_filled(question, text)
+        if not english:
+            weak = weak or passage_cov < w.min_coverage or focus_cov < w.min_focus
+        if weak:
+            return Answer(question, None, True, round(best_score, 4), (), passages, notice=notice)
+        citations = tuple(self._citation(s) for s in chosen)
         return Answer(question, text, False, round(best_score, 4), citations, passages, notice=notice)
 
     def _window(self, sid: int) -> str:

@@ -15,6 +15,9 @@ from functools import lru_cache
 
 import Stemmer
 
+# Bump when `terms()` changes: an index's BM25 side is only valid with the analyzer it was built with.
+ANALYZER_VERSION = 2
+
 WORD_RE = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 
 # Bokmål and nynorsk function words, question words, and a few English ones so that
@@ -33,6 +36,7 @@ STOPWORDS = frozenset(
     vart varte vort sjølv berre enno fordi hennes hennar dens seg sin sitt sine
     the a an of to in on at is are was were be been who what when where which how why
     does did do for by with from and or as that this it its his her their they he she
+    hvilket kva for kor kvar kven korleis kvifor slags type
     """.split()
 )
 
@@ -48,6 +52,56 @@ _LEXICALISED_ZIPF = 4.5
 _MIN_PART, _MIN_COMPOUND = 4, 8
 
 _stemmer = Stemmer.Stemmer("norwegian")
+
+# Common nynorsk forms mapped to bokmål before stemming, so a nynorsk question meets
+# bokmål articles (and the other way round). Regular endings are handled in `_bokmal`.
+NYNORSK = {
+    "leiar": "leder",
+    "leiaren": "lederen",
+    "leiarar": "ledere",
+    "leiing": "ledelse",
+    "politikar": "politiker",
+    "heiter": "heter",
+    "heitte": "het",
+    "hending": "hendelse",
+    "hendinga": "hendelsen",
+    "mykje": "mye",
+    "saman": "sammen",
+    "fyrste": "første",
+    "fekk": "fikk",
+    "frå": "fra",
+    "dagleg": "daglig",
+    "verksemd": "virksomhet",
+    "verksemda": "virksomheten",
+    "tilsette": "ansatte",
+    "medlemar": "medlemmer",
+    "veke": "uke",
+    "kyrkje": "kirke",
+    "røynsle": "erfaring",
+    "utdanninga": "utdanningen",
+    "byen": "byen",
+    "meiner": "mener",
+    "seier": "sier",
+    "gjer": "gjør",
+    "korleis": "hvordan",
+    "kvifor": "hvorfor",
+    "nokre": "noen",
+    "mange": "mange",
+    "andre": "andre",
+    "eigar": "eier",
+    "sjølv": "selv",
+    "bustad": "bolig",
+}
+
+
+def _bokmal(word: str) -> str:
+    if word in NYNORSK:
+        return NYNORSK[word]
+    if len(word) > 6 and word.endswith("arar"):
+        return word[:-4] + "ere"
+    if len(word) > 6 and word.endswith("ande"):
+        return word[:-4] + "ende"
+    return word
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -168,6 +222,7 @@ def word_terms(word: str) -> tuple[str, ...]:
     """Index terms of one lower-cased word: its stem, then the stems of its parts."""
     if word in STOPWORDS:
         return ()
+    word = _bokmal(word)
     terms = [stem(word)]
     for part in compound_parts(word):
         if part not in STOPWORDS:

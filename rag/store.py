@@ -24,6 +24,7 @@ import numpy as np
 
 from rag import __version__
 from rag.chunking import ChunkerSettings
+from rag.norwegian import ANALYZER_VERSION
 from rag.types import Article, Chunk
 
 SCHEMA_VERSION = 1
@@ -89,6 +90,7 @@ def save(data: IndexData, folder: Path, extra_manifest: dict | None = None) -> d
             "encoding": data.chunker.encoding,
         },
         "dense_index": data.dense_kind,
+        "analyzer_version": ANALYZER_VERSION,
         "counts": {"articles": len(data.articles), "chunks": len(data.chunks), "sentences": len(data.sentences)},
         "files": {name: _sha256(folder / name) for name in _data_files(folder)},
     } | (extra_manifest or {})
@@ -97,7 +99,7 @@ def save(data: IndexData, folder: Path, extra_manifest: dict | None = None) -> d
     return manifest
 
 
-def read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path, check_analyzer: bool = True) -> dict:
     path = folder / MANIFEST
     if not path.exists():
         raise IndexLoadError(f"no index at {folder} (manifest.json is missing). Run `rag build` to create one.")
@@ -114,6 +116,11 @@ def read_manifest(folder: Path) -> dict:
             f"the index at {folder} uses index format {manifest['schema_version']}, "
             f"but this version of rag reads format {SCHEMA_VERSION}. Run `rag build` to rebuild it."
         )
+    if check_analyzer and manifest.get("analyzer_version") != ANALYZER_VERSION:
+        raise IndexLoadError(
+            f"the index at {folder} was built with an older Norwegian analyzer "
+            f"(version {manifest.get('analyzer_version')}, now {ANALYZER_VERSION}). Run `rag build` to rebuild it."
+        )
     return manifest
 
 
@@ -127,12 +134,15 @@ def check_embedder(manifest: dict, embedder_id: str, dim: int, folder: Path) -> 
         )
 
 
-def load(folder: Path, verify: bool = True) -> IndexData:
-    """Load an index folder, checking the manifest and (by default) every file's hash."""
+def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> IndexData:
+    """Load an index folder, checking the manifest and (by default) every file's hash.
+
+    `check_analyzer=False` is for reusing vectors in a rebuild, where the BM25 side is
+    rebuilt anyway."""
     import bm25s
     import faiss
 
-    manifest = read_manifest(folder)
+    manifest = read_manifest(folder, check_analyzer)
     if verify:
         for name, digest in manifest.get("files", {}).items():
             path = folder / name
