@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from eval.norquad import load_norquad, write_articles
 from eval.runner import GOLD, compare, evaluate, format_table, plot, read_gold
+from rag.answering import Answerer
 
 
 def run_eval(args, settings, make_engine, progress_bar) -> int:
@@ -21,13 +22,21 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
         report["gold"]["index"] = engine.served().manifest.get("counts")
     if args.norquad:
         articles, golds = load_norquad(args.norquad)
+        if args.norquad_half != "all":  # dev: even-numbered questions, used for tuning; test: odd, held out
+            golds = golds[(0 if args.norquad_half == "dev" else 1) :: 2]
         work = args.out / "norquad"
         write_articles(articles, work / "articles")
         nq_settings = replace(settings, articles_dir=work / "articles", index_dir=work / "index")
         build = run_build(nq_settings, progress=progress_bar("NorQuAD-indeks"))
         engine = Engine(nq_settings)
-        report["norquad"] = evaluate(engine.ask, golds, _article_texts(engine), progress_bar("NorQuAD"))
+        texts = _article_texts(engine)
+        report["norquad"] = evaluate(engine.ask, golds, texts, progress_bar("NorQuAD"))
         report["norquad"]["index"] = {"articles": build.articles, "chunks": build.chunks}
+        # Sentence selection alone, as in the baseline: the best sentence even where
+        # the product would abstain.
+        served = engine.served().answerer
+        always = Answerer(served.data, served.embedder, replace(served.weights, abstain=False))
+        report["norquad_no_abstention"] = evaluate(always.ask, golds, texts, progress_bar("NorQuAD uten avstand"))
     if not report:
         print("Nothing to evaluate: drop --no-gold or give --norquad FILE.")
         return 2

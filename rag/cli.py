@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     common(ev)
     ev.add_argument("--gold", type=Path, help="gold questions, JSON Lines (default: eval/data/seed_qa.jsonl)")
     ev.add_argument("--norquad", type=Path, help="also run NorQuAD open-domain from this SQuAD-format file")
+    ev.add_argument(
+        "--norquad-half",
+        choices=["all", "dev", "test"],
+        default="all",
+        help="NorQuAD questions to ask: all, dev (even, used for tuning) or test (odd, held out)",
+    )
     ev.add_argument("--no-gold", action="store_true", help="skip the gold set (e.g. NorQuAD only)")
     ev.add_argument("--baseline", type=Path, help="an earlier report.json; metrics that got worse are marked")
     ev.add_argument("--out", type=Path, default=Path("eval/out"), help="where report.json and report.png go")
