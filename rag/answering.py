@@ -6,53 +6,39 @@ Candidate sentences come from the top retrieved chunks. Each is scored on
   rare words weighing more than common ones,
 - question type: hvem → a name, når → a date, hvor mange/hvor gammel → a number,
 - the rank of the chunk it came from.
-When the best score is weak the answer abstains and lists the closest passages.
+When the evidence is weak the answer abstains and lists the closest passages.
+How a question is read lives in `rag.questions`.
 """
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from rag.embedders import Embedder
-from rag.norwegian import STOPWORDS, _known, word_terms, words
+from rag.questions import (
+    EmptyQuestion,
+    clean_question,
+    coverage,
+    focus_terms,
+    is_english,
+    is_follow_up,
+    is_heading,
+    question_type,
+    slot_filled,
+    type_match,
+    unknown_names,
+    weighted_terms,
+)
 from rag.retrieval import Hit, HybridRetriever
 from rag.store import IndexData
 from rag.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "Jeg fant ikke noe sikkert svar i artiklene."
-MAX_QUESTION_CHARS = 1000
 
-_FOLLOW_UP_WORDS = frozenset(
-    "han hun ho den det de dei dem deim hans hennes hennar dens deira deres honom "
-    "he she it they him her his its their them this that denne dette disse".split()
-)
-_MONTHS = (
-    "januar februar mars april mai juni juli august september oktober november desember "
-    "january february march june july october december"
-).split()
-_DATE_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(?:\d{1,2}\.\s*)?(?:" + "|".join(_MONTHS) + r")\b", re.I)
-_CAPITALISED_WORD_RE = re.compile(r"\b[A-ZÆØÅ][\wæøåéÆØÅ+&-]*")
-_NUMBER_RE = re.compile(r"\d[\d.,]*(?:\s?\d{3})*")
-_PLACE_RE = re.compile(r"\b(?:i|på|fra|til)\s+[A-ZÆØÅ][a-zæøå]+")
-
-
-_ENGLISH = frozenset(
-    "the of is are was were who what when where which how many much did does do in on for with to an".split()
-)
-_NORWEGIAN = frozenset(
-    "er og i på av som det den hvem hva når hvor kven kva kor korleis hvordan hvilke hvilken ble vart har til med".split()
-)
-_NAME_RUN_RE = re.compile(r"(?<=\s)[A-ZÆØÅ][\wæøåÆØÅ-]*(?:\s+[A-ZÆØÅ][\wæøåÆØÅ-]*)*")
-
-
-class EmptyQuestion(ValueError):
-    """The question has no words in it."""
+__all__ = ["ABSTAIN_TEXT", "Answerer", "EmptyQuestion", "Weights", "clean_question"]
 
 
 @dataclass(frozen=True)
@@ -71,198 +57,6 @@ class Weights:
     abstain_below: float = 3.05
     min_coverage: float = 0.3
     min_focus: float = 0.3
-
-
-def clean_question(text: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, str | None]:
-    """Remove control characters and extra space; cut very long questions.
-
-    Returns the cleaned question and a notice when it was cut. Raises EmptyQuestion when
-    nothing is left.
-    """
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
-    text = " ".join(text.split())
-    if not any(ch.isalnum() for ch in text):
-        raise EmptyQuestion(
-            "Spørsmålet er tomt. Skriv et spørsmål, for eksempel «Hvem er ny leder i NCE Smart Energy Markets?»"
-        )
-    notice = None
-    if len(text) > limit:
-        cut = text.rfind(" ", 0, limit)
-        text = text[: cut if cut > limit // 2 else limit]
-        notice = f"Spørsmålet var for langt og ble kuttet til de første {len(text)} tegnene."
-    return text, notice
-
-
-def is_follow_up(question: str) -> bool:
-    toks = words(question)
-    content = [t for t in toks if t not in STOPWORDS]
-    return any(t in _FOLLOW_UP_WORDS for t in toks) or len(content) <= 1
-
-
-def question_type(question: str) -> str | None:
-    """What the question asks for: "number", "date", "name", "place" or None."""
-    q = " ".join(words(question))
-    if re.search(r"^(hvor|kor|how) (mange|mye|mykje|many|much|gammel|gamal|old|lenge|long|stor)\b", q):
-        return "number"
-    if re.search(r"^(når|kva tid|when)\b|\b(hvilket|kva|which|what) (år|dato|year|date)\b", q):
-        return "date"
-    if re.search(
-        r"\b(hvilken|hvilket|kva for ein|which|what) (by|land|sted|stad|kommune|fylke|city|country|town)\b", q
-    ):
-        return "place"
-    if re.search(r"^(hvem|kven|who)\b", q) or re.search(
-        r"\b(hvilket|hvilken|hvilke|kva for|kva|which|what) (selskap|firma|bedrift|organisasjon|konferanse|"
-        r"prosjekt|prosjektet|app|spillapp|program|tjeneste|klynge|company|organisation|organization|conference)",
-        q,
-    ):
-        return "name"
-    if re.search(r"^(hvor|kvar|kor|where)\b", q):
-        return "place"
-    return None
-
-
-def is_english(question: str) -> bool:
-    toks = words(question)
-    english = sum(t in _ENGLISH for t in toks)
-    return english >= 2 and english > sum(t in _NORWEGIAN for t in toks)
-
-
-def unknown_names(question: str, vocabulary: dict) -> list[str]:
-    """Names in the question (runs of capitalised words after the first word) of which
-    most words occur nowhere in the corpus.
-
-    A question about "Equinor" or "Jonas Gahr Støre" over articles that never mention
-    them cannot be answered from them, however similar some sentence sounds. A run
-    counts as known when at least half its words are known, so a misspelt surname next
-    to a known first name ("Thor Heyerdal") or a genitive ("Mondlanes") does not abstain.
-    """
-    out = []
-    for run in _NAME_RUN_RE.findall(question):
-        parts = [p for p in run.split() if any(ch.isalpha() for ch in p)]
-        unknown = [p for p in parts if not _known_word(p, vocabulary)]
-        if parts and len(unknown) * 2 > len(parts):
-            out.append(run)
-    return out
-
-
-def _known_word(word: str, vocabulary: dict) -> bool:
-    for w in words(word):
-        candidates = (w, w[:-1]) if w.endswith("s") and len(w) > 3 else (w,)
-        if any(t in vocabulary for c in candidates for t in word_terms(c)):
-            return True
-    return False
-
-
-def _type_match(kind: str | None, text: str, asked_text: str) -> bool:
-    """Does `text` hold a thing of the asked kind that the conversation does not already name?"""
-    if kind is None:
-        return False
-    asked = set(words(asked_text))
-    if kind in ("name", "place") and any(not set(words(w)) <= asked for w in _names(text)):
-        return True
-    if kind == "name":
-        return False
-    pattern = {"number": _NUMBER_RE, "date": _DATE_RE, "place": _PLACE_RE}[kind]
-    return any(not set(words(m.group())) <= asked for m in pattern.finditer(text))
-
-
-_NUMBER_WORDS = frozenset(
-    "en ett ei ein eit to tre fire fem seks sju syv åtte ni ti elleve tolv tjue hundre tusen".split()
-)
-_AGE_RE = re.compile(r"\(\d{1,3}\)|\b\d{1,3}-åring|\b\d{1,3}\s+år\b")
-_YEAR_RE = re.compile(r"\b1[0-9]\d\d\b|\b20\d\d\b|\b\d{3,4}-tallet")
-_DURATION_RE = re.compile(
-    r"\b(?:\d+|" + "|".join(sorted(_NUMBER_WORDS)) + r")\s+(?:år|måneder|månader|uker|veker|dager|dagar|timer)\b", re.I
-)
-_HOW_MANY_RE = re.compile(r"^(?:hvor|kor|how) (?:mange|many) (.*)")
-
-
-_MONEY_RE = re.compile(r"\b(?:kroner|kr|nok|mill(?:ioner)?|mrd|milliarder|euro|dollar)\b|[$€]", re.I)
-_MONEY_Q_RE = re.compile(
-    r"^(?:hvor mye|kor mykje|hva|kva|how much)\b.*\b(?:penger|pengar|kostet|koster|kosta|kroner|money|cost|costs)\b"
-)
-
-
-def slot_filled(question: str, text: str) -> bool:
-    """Does `text` hold the kind of value the question asks for, where one can tell?
-
-    "Hvor mange politikere …" needs a number next to "politikere"; "hvor gammel" an age;
-    "hvor lenge" a duration; "hvilket år" a year; "hvor mye kostet" an amount. Other
-    questions pass: "når" is answered by dates, weekdays and whole clauses alike.
-    """
-    q = " ".join(words(question))
-    if re.match(r"(?:hvor|kor|how) (?:gammel|gamal|old)\b", q):
-        return bool(_AGE_RE.search(text))
-    if re.match(r"(?:hvor|kor|how) (?:lenge|long)\b", q):
-        return bool(_DURATION_RE.search(text))
-    if _MONEY_Q_RE.search(q):
-        return bool(_MONEY_RE.search(text))
-    if re.search(r"\b(?:hvilket|kva|which|what) (?:år|year)\b", q):
-        return bool(_YEAR_RE.search(text))
-    match = _HOW_MANY_RE.match(q)
-    if match:
-        tokens = words(text)
-        numbers = [i for i, tok in enumerate(tokens) if tok.isdigit() or tok in _NUMBER_WORDS]
-        if is_english(question):  # the counted noun is in English, the text in Norwegian
-            return bool(numbers)
-        focus = next((set(word_terms(w)) for w in match.group(1).split() if word_terms(w)), set())
-        return any(focus & set(word_terms(t)) for i in numbers for t in tokens[max(0, i - 3) : i + 4])
-    return True
-
-
-_TYPE_WORDS = frozenset("gammel gamal år lenge mange mye mykje stor når dato tid old year long many much".split())
-
-
-def focus_terms(question: str) -> dict[str, float]:
-    """Weighted terms of the question's ordinary (not capitalised) words: what it asks
-    about, as opposed to whom. "Hva slags utdanning har Inge Michael Bilet?" -> utdanning."""
-    plain = " ".join(
-        w for i, w in enumerate(question.split()) if (i == 0 or not w[:1].isupper()) and w.lower() not in _TYPE_WORDS
-    )
-    return weighted_terms(plain)
-
-
-def _names(text: str) -> list[str]:
-    """Capitalised words that are names: inside a sentence, or rare as ordinary words."""
-    out = []
-    for m in _CAPITALISED_WORD_RE.finditer(text):
-        word = m.group()
-        inside = m.start() > 0 and text[m.start() - 1] == " " and text[: m.start()].strip()[-1:] not in ".!?–:"
-        head = word.split("-")[0].lower()
-        if inside or _known(head) < 3.5:
-            out.append(word)
-    return out
-
-
-@lru_cache(maxsize=50_000)
-def _word_weight(word: str) -> float:
-    """Rare words count more: 1 for the commonest words, up to 5 for unknown ones."""
-    return float(np.clip(7.0 - _known(word), 1.0, 5.0))
-
-
-def weighted_terms(text: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for word in words(text):
-        for term in word_terms(word):
-            out[term] = max(out.get(term, 0.0), _word_weight(word))
-    return out
-
-
-@lru_cache(maxsize=200_000)
-def _sentence_terms(text: str) -> frozenset[str]:
-    return frozenset(t for w in words(text) for t in word_terms(w))
-
-
-def _coverage(query: dict[str, float], text: str) -> float:
-    total = sum(query.values())
-    if not total:
-        return 0.0
-    have = _sentence_terms(text)
-    return sum(w for t, w in query.items() if t in have) / total
-
-
-def _is_heading(text: str) -> bool:
-    return not text.rstrip("»”\"')").endswith((".", "!", "?", ":", "…")) and len(text.split()) < 12
 
 
 class Answerer:
@@ -345,18 +139,18 @@ class Answerer:
         scored = []
         for sid, sim in zip(ids.tolist(), dense.tolist()):
             text = data.sentence_text(sid)
-            coverage = _coverage(query, text) if query else w.min_coverage
-            around = _coverage(query, self._window(sid)) if query else w.min_coverage
+            covered = coverage(query, text) if query else w.min_coverage
+            around = coverage(query, self._window(sid)) if query else w.min_coverage
             score = (
                 w.dense * sim
-                + w.lexical * coverage
+                + w.lexical * covered
                 + w.context * around
                 + w.chunk_rank * candidates[sid]
-                + w.question_type * _type_match(kind, text, asked)
+                + w.question_type * type_match(kind, text, asked)
                 - w.slot_penalty * (not slot_filled(question, text))
-                - w.heading_penalty * _is_heading(text)
+                - w.heading_penalty * is_heading(text)
             )
-            scored.append((score, sid, coverage, sim))
+            scored.append((score, sid, covered, sim))
         scored.sort(reverse=True)
         best_score, best, best_cov, best_sim = scored[0]
         chosen = [best]
@@ -367,19 +161,19 @@ class Answerer:
                 continue
             pair = sorted([best, other])
             text = data.articles[data.sentences[best][0]].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
-            pair_cov = _coverage(query, text)
+            pair_cov = coverage(query, text)
             gain = w.lexical * (pair_cov - best_cov) + w.question_type * (
-                _type_match(kind, text, asked) - _type_match(kind, data.sentence_text(best), asked)
+                type_match(kind, text, asked) - type_match(kind, data.sentence_text(best), asked)
             )
-            if gain > w.pair_penalty and not _is_heading(data.sentence_text(other)):
+            if gain > w.pair_penalty and not is_heading(data.sentence_text(other)):
                 chosen, best_cov = pair, pair_cov
                 best_score += gain - w.pair_penalty
                 break
         art, start, end = data.sentences[chosen[0]][0], data.sentences[chosen[0]][1], data.sentences[chosen[-1]][2]
         text = data.articles[art].text[start:end]
-        passage_cov = max((_coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
+        passage_cov = max((coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
         focus = focus_terms(question)
-        focus_cov = _coverage(focus, self._window(chosen[0]) + " " + self._window(chosen[-1])) if focus else 1.0
+        focus_cov = coverage(focus, self._window(chosen[0]) + " " + self._window(chosen[-1])) if focus else 1.0
         weak = best_score < w.abstain_below or not slot_filled(question, text)
         if not english:
             weak = weak or passage_cov < w.min_coverage or focus_cov < w.min_focus

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from rag import __version__
-from rag.answering import EmptyQuestion
+from rag.answering import ABSTAIN_TEXT
+from rag.questions import EmptyQuestion
 from rag.settings import Settings
 from rag.store import IndexLoadError
 from rag.types import Answer
@@ -317,7 +318,7 @@ def format_answer(answer: Answer) -> str:
     if answer.notice:
         lines += [f"({answer.notice})", ""]
     if answer.abstained:
-        lines += ["Jeg fant ikke noe sikkert svar i artiklene.", "", "Nærmeste avsnitt:"]
+        lines += [ABSTAIN_TEXT, "", "Nærmeste avsnitt:"]
         for n, p in enumerate(answer.passages, 1):
             text = " ".join(p.text.split())
             lines.append(f"  {n}. {p.title}\n     {text[:300]}{'…' if len(text) > 300 else ''}")

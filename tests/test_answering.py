@@ -4,7 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.answering import EmptyQuestion, clean_question, question_type
+from rag.answering import EmptyQuestion, clean_question
+from rag.questions import question_type
 
 pytestmark = pytest.mark.slow
 

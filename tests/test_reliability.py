@@ -9,8 +9,8 @@ import index.build as build_module
 from eval.load import check_target, library_asker, run_load, server_asker
 from index import Engine, IndexRoot, run_build
 from index.build import BuildError
-from rag.answering import EmptyQuestion
 from rag.corpus import load_articles
+from rag.questions import EmptyQuestion
 from rag.store import IndexLoadError
 
 QUESTIONS = [

@@ -6,7 +6,7 @@ No `from __future__ import annotations` here: Gradio reads the `gr.LikeData` hin
 from pathlib import Path
 
 from index import Engine
-from rag.answering import EmptyQuestion
+from rag.questions import EmptyQuestion
 from rag.settings import Settings
 from rag.store import IndexLoadError
 from ui import feedback

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+from rag.answering import ABSTAIN_TEXT
 from rag.types import Answer, Citation, Passage
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
@@ -24,7 +25,7 @@ def chat_message(answer: Answer) -> str:
     """The bot's chat bubble: the quote with numbered citations, or the abstention."""
     notice = f"_{md_text(answer.notice)}_\n\n" if answer.notice else ""
     if answer.abstained:
-        return notice + "Jeg fant ikke noe sikkert svar i artiklene. De nærmeste avsnittene står under **Kilder**."
+        return notice + ABSTAIN_TEXT + " De nærmeste avsnittene står under **Kilder**."
     marks = " ".join(f"[{n}]" for n in range(1, len(answer.citations) + 1))
     return f"{notice}«{md_text(answer.answer or '')}» {marks}"
 
