@@ -199,7 +199,10 @@ def cmd_bench(args, settings: Settings) -> int:
         raise CliError("--sizes takes whole numbers, e.g. 1000,10000", EXIT_USAGE) from exc
     rows = []
     for size in sizes:
-        rows.append(run_size(settings, size, args.out, args.queries, _progress_bar(f"Bygger {size}")))
+        try:
+            rows.append(run_size(settings, size, args.out, args.queries, _progress_bar(f"Bygger {size}")))
+        except RuntimeError as exc:
+            raise CliError(f"bench at {size} chunks failed: {exc}") from exc
         print(format_table(rows[-1:]) if len(rows) == 1 else format_table(rows[-1:]).splitlines()[-1], flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")

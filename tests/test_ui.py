@@ -130,3 +130,29 @@ def test_browser_question_answer_citation_feedback(app):
         assert row["liked"] is True and "Inge Michael Bilet" in row["answer"]
         browser.close()
     print(f"\nEnter → svar i nettleseren: {elapsed_ms:.0f} ms; skjermbilde: {ARTIFACTS / 'chat.png'}")
+
+
+def test_no_route_serves_files_outside_the_app(app):
+    import httpx
+
+    url, _ = app
+    for path in (
+        "file=/etc/passwd",
+        "gradio_api/file=/etc/passwd",
+        "gradio_api/file=../../../../etc/passwd",
+        "static/../../../../etc/passwd",
+    ):
+        response = httpx.get(url + path, timeout=10)
+        assert response.status_code != 200 or "root:" not in response.text, path
+
+
+def test_adding_a_user_never_prints_or_stores_the_password(tmp_path, monkeypatch, capsys):
+    from rag.cli import main
+
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "et-langt-passord-123")
+    users = tmp_path / "users.json"
+    assert main(["user", "add", "kari", "--users", str(users)]) == 0
+    out, err = capsys.readouterr()
+    assert "et-langt-passord-123" not in out + err
+    assert "et-langt-passord-123" not in users.read_text()
+    assert oct(users.stat().st_mode & 0o777) == "0o600"
