@@ -68,7 +68,9 @@ class Engine:
         embedder = load_embedder(self.settings.embedder)
         data = load(path)
         check_embedder(data.manifest, embedder.id, embedder.dim, path)
-        return Served(path, Answerer(data, embedder))
+        answerer = Answerer(data, embedder)
+        answerer.ask("Hvem leder klyngen?")  # warm the lexicon, stemmer and engine before the first user
+        return Served(path, answerer)
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), passages: int | None = None) -> Answer:
         return self.served().answerer.ask(question, history, passages)
