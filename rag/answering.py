@@ -172,8 +172,11 @@ class Answerer:
         art, start, end = data.sentences[chosen[0]][0], data.sentences[chosen[0]][1], data.sentences[chosen[-1]][2]
         text = data.articles[art].text[start:end]
         passage_cov = max((coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
-        focus = focus_terms(question)
-        focus_cov = coverage(focus, self._window(chosen[0]) + " " + self._window(chosen[-1])) if focus else 1.0
+        around = self._window(chosen[0]) + " " + self._window(chosen[-1])
+        focus_cov = max(
+            coverage(focus, around) if focus else 1.0
+            for focus in (focus_terms(question), focus_terms(question, drop_kind_noun=True))
+        )
         weak = best_score < w.abstain_below or not slot_filled(question, text)
         if not english:
             weak = weak or passage_cov < w.min_coverage or focus_cov < w.min_focus

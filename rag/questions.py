@@ -180,13 +180,28 @@ def slot_filled(question: str, text: str) -> bool:
 _TYPE_WORDS = frozenset("gammel gamal år lenge mange mye mykje stor når dato tid old year long many much".split())
 
 
-def focus_terms(question: str) -> dict[str, float]:
+_WHICH = frozenset("hvilken hvilket hvilke kva kvilken kvilket which what".split())
+
+
+def focus_terms(question: str, drop_kind_noun: bool = False) -> dict[str, float]:
     """Weighted terms of the question's ordinary (not capitalised) words: what it asks
-    about, as opposed to whom. "Hva slags utdanning har Inge Michael Bilet?" -> utdanning."""
-    plain = " ".join(
-        w for i, w in enumerate(question.split()) if (i == 0 or not w[:1].isupper()) and w.lower() not in _TYPE_WORDS
-    )
-    return weighted_terms(plain)
+    about, as opposed to whom. "Hva slags utdanning har Inge Michael Bilet?" -> utdanning.
+
+    Words that only name the kind of answer ("hvor gammel") are left out, and with
+    `drop_kind_noun` also the noun after "hvilken/hvilket" ("hvilken by", "hvilket
+    selskap"): the answer says "Fredrikstad-mannen", not "by".
+    """
+    tokens = question.split()
+    kept = []
+    for i, w in enumerate(tokens):
+        previous = tokens[i - 1].lower() if i else ""
+        if i and w[:1].isupper():
+            continue
+        if w.lower().strip("?.,!") in _TYPE_WORDS or (drop_kind_noun and previous in _WHICH):
+            continue
+        kept.append(w)
+    # the commonest words ("kommer", "ble") say too little to decide on
+    return {t: weight for t, weight in weighted_terms(" ".join(kept)).items() if weight > 1.0}
 
 
 def _names(text: str) -> list[str]:
