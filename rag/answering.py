@@ -26,6 +26,7 @@ from rag.questions import (
     is_english,
     is_follow_up,
     is_heading,
+    phrase_overlap,
     question_type,
     slot_filled,
     type_match,
@@ -48,6 +49,7 @@ class Weights:
     dense: float = 2.0
     lexical: float = 2.5
     context: float = 1.0
+    phrase: float = 0.5
     chunk_rank: float = 0.5
     question_type: float = 0.2
     heading_penalty: float = 0.6
@@ -145,6 +147,7 @@ class Answerer:
                 w.dense * sim
                 + w.lexical * covered
                 + w.context * around
+                + w.phrase * phrase_overlap(question, text)
                 + w.chunk_rank * candidates[sid]
                 + w.question_type * type_match(kind, text, asked)
                 - w.slot_penalty * (not slot_filled(question, text))

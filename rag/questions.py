@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.norwegian import STOPWORDS, _known, word_terms, words
+from rag.norwegian import STOPWORDS, _known, stem, word_terms, words
 
 MAX_QUESTION_CHARS = 1000
 
@@ -233,6 +233,19 @@ def weighted_terms(text: str) -> dict[str, float]:
 @lru_cache(maxsize=200_000)
 def _sentence_terms(text: str) -> frozenset[str]:
     return frozenset(t for w in words(text) for t in word_terms(w))
+
+
+@lru_cache(maxsize=200_000)
+def stem_bigrams(text: str) -> frozenset[tuple[str, str]]:
+    """Pairs of consecutive content-word stems: shared pairs mean a shared phrase."""
+    stems = [stem(w) for w in words(text) if w not in STOPWORDS]
+    return frozenset(zip(stems, stems[1:]))
+
+
+def phrase_overlap(question: str, text: str) -> float:
+    """Share of the question's stem pairs that the text also has (0 to 1)."""
+    pairs = stem_bigrams(question)
+    return len(pairs & stem_bigrams(text)) / len(pairs) if pairs else 0.0
 
 
 def coverage(query: dict[str, float], text: str) -> float:
