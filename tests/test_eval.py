@@ -1,0 +1,49 @@
+"""Scoring functions of `rag eval`: normalisation, hits, citation checks, baselines."""
+
+from eval.metrics import contains_any, score_row, summarise, token_f1
+from eval.runner import compare, format_table
+
+
+def _row(answer, quote, start, passages, abstained=False):
+    citations = (
+        [] if quote is None else [{"article_id": "a", "quote": quote, "start": start, "end": start + len(quote)}]
+    )
+    return {
+        "answer": answer,
+        "abstained": abstained,
+        "citations": citations,
+        "passages": [{"text": p} for p in passages],
+        "timings_ms": {"total": 10.0},
+    }
+
+
+TEXT = "Inge Michael Bilet (47) overtar roret. Han er fra «Fredrikstad»."
+
+
+def test_normalised_hit_and_f1():
+    assert contains_any("Han er fra «Fredrikstad».", ['"fredrikstad"'])
+    assert not contains_any("Han er fra Halden.", ["Fredrikstad"])
+    assert token_f1("Inge Michael Bilet", ["Inge Michael Bilet (47)"]) == 2 * 1 * 0.75 / 1.75
+
+
+def test_citation_must_hold_evidence_and_sit_at_its_offsets():
+    gold = {"answers": ["47"], "evidence": "Bilet (47)"}
+    good = score_row(gold, _row(TEXT[:38], TEXT[:38], 0, ["x", TEXT]), {"a": TEXT})
+    assert good["hit"] == 1 and good["citation_precision"] == 1 and good["recall@1"] == 0 and good["recall@3"] == 1
+    shifted = score_row(gold, _row(TEXT[:38], TEXT[:38], 1, [TEXT]), {"a": TEXT})
+    assert shifted["citation_precision"] == 0
+
+
+def test_abstention_rates_and_baseline_marks():
+    golds = [{"answers": ["47"], "evidence": "47"}, {"unanswerable": True}]
+    scored = [
+        score_row(golds[0], _row(None, None, 0, [], abstained=True), {"a": TEXT}),
+        score_row(golds[1], _row(None, None, 0, [], abstained=True), {"a": TEXT}),
+    ]
+    summary = summarise(scored, golds)
+    assert summary["wrongly_abstained"] == 1.0 and summary["abstained_unanswerable"] == 1.0
+    report = {"gold": {"overall": summary | {"hit": 0.5}, "by_kind": {}}}
+    baseline = {"gold": {"overall": summary | {"hit": 0.8}}}
+    worse = compare(report, baseline)
+    assert worse == {"gold": ["hit"]}
+    assert "!" in format_table("gold", report["gold"], worse["gold"])
