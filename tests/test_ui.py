@@ -156,3 +156,17 @@ def test_adding_a_user_never_prints_or_stores_the_password(tmp_path, monkeypatch
     assert "et-langt-passord-123" not in out + err
     assert "et-langt-passord-123" not in users.read_text()
     assert oct(users.stat().st_mode & 0o777) == "0o600"
+
+
+def test_feedback_through_the_api_is_stored(app):
+    from gradio_client import Client
+
+    url, settings = app
+    client = Client(url, verbose=False)  # its own session: its own conversation state
+    client.predict("   ", [], api_name="/ask")  # an error turn first: numbering must still line up
+    client.predict("Hvem er CEO i eSmart Systems?", [], api_name="/ask")
+    assert "Takk" in client.predict(1, False, api_name="/feedback")
+    assert "Fant ikke" in client.predict(0, True, api_name="/feedback")
+    row = json.loads((settings.home / "feedback.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert row["liked"] is False and row["question"] == "Hvem er CEO i eSmart Systems?"
+    assert "Knut Johansen" in row["answer"] and row["citations"][0]["article_id"] == "artikkel-5"

@@ -34,22 +34,36 @@ def header_text(engine: Engine) -> str:
 
 
 def respond(engine: Engine, message: str, chat: list, questions: list, answers: list):
-    """One turn: returns (textbox, chat, questions, answers, sources, header)."""
-    chat = list(chat or [])
-    questions, answers = list(questions or []), list(answers or [])
+    """One turn: returns (textbox, chat, questions, answers, sources, header).
+
+    `questions` and `answers` hold one entry per turn, None for a turn that got an
+    error message, so a 👍/👎 on the n-th bot message finds its answer.
+    """
+    chat, questions, answers = list(chat or []), list(questions or []), list(answers or [])
+    history = [q for q in questions if q]
     try:
-        answer = engine.ask(message, questions)
-    except EmptyQuestion as exc:
-        chat.append({"role": "assistant", "content": md_text(str(exc))})
-        return "", chat, questions, answers, sources_panel(None), header_text(engine)
-    except IndexLoadError as exc:
-        chat.append({"role": "assistant", "content": f"Beklager, indeksen kan ikke brukes nå: {md_text(str(exc))}"})
+        answer = engine.ask(message, history)
+    except (EmptyQuestion, IndexLoadError) as exc:
+        prefix = "" if isinstance(exc, EmptyQuestion) else "Beklager, indeksen kan ikke brukes nå: "
+        chat.append({"role": "user", "content": md_text(message or "") or "…"})
+        chat.append({"role": "assistant", "content": prefix + md_text(str(exc))})
+        questions.append(None)
+        answers.append(None)
         return "", chat, questions, answers, sources_panel(None), header_text(engine)
     chat.append({"role": "user", "content": md_text(answer.question)})
     chat.append({"role": "assistant", "content": chat_message(answer)})
     questions.append(answer.question)
     answers.append(answer.to_dict())
     return "", chat, questions, answers, sources_panel(answer), header_text(engine)
+
+
+def store_feedback(settings: Settings, turn: int, liked: bool, questions: list, answers: list) -> str:
+    """Record 👍/👎 for the turn-th answer (0-based) of this conversation."""
+    n = int(turn)
+    if not 0 <= n < len(answers) or answers[n] is None:
+        return "Fant ikke svaret det gjelder."
+    feedback.record(settings.home, bool(liked), questions[n], answers[n])
+    return "Takk for tilbakemeldingen!"
 
 
 def build_app(settings: Settings, engine: Engine | None = None):
@@ -96,12 +110,22 @@ def build_app(settings: Settings, engine: Engine | None = None):
         clear.click(on_clear, None, [chat, questions, answers, sources, header], api_name=False)
 
         def on_like(q, a, data: gr.LikeData):
-            turn = data.index if isinstance(data.index, int) else data.index[0]
-            n = turn // 2
-            if 0 <= n < len(a):
-                feedback.record(settings.home, bool(data.liked), q[n], a[n])
+            message = data.index if isinstance(data.index, int) else data.index[0]
+            store_feedback(settings, message // 2, bool(data.liked), q, a)
 
         chat.like(on_like, [questions, answers], None, api_name=False)
+
+        # The same feedback as an API call (turn number, liked) for scripts and tests.
+        turn_box = gr.Number(visible=False, precision=0)
+        liked_box = gr.Checkbox(visible=False)
+        feedback_status = gr.Textbox(visible=False)
+        feedback_button = gr.Button(visible=False)
+        feedback_button.click(
+            lambda t, liked, q, a: store_feedback(settings, t, liked, q, a),
+            [turn_box, liked_box, questions, answers],
+            feedback_status,
+            api_name="feedback",
+        )
         demo.load(lambda: header_text(engine), None, header, api_name=False)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo
