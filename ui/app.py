@@ -53,7 +53,8 @@ def respond(engine: Engine, message: str, chat: list, questions: list, answers: 
     chat.append({"role": "user", "content": md_text(answer.question)})
     chat.append({"role": "assistant", "content": chat_message(answer)})
     questions.append(answer.question)
-    answers.append(answer.to_dict())
+    # what feedback stores; passages stay out of the per-session state (it is copied every turn)
+    answers.append({k: v for k, v in answer.to_dict().items() if k in ("answer", "abstained", "citations")})
     return "", chat, questions, answers, sources_panel(answer), header_text(engine)
 
 
