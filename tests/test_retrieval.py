@@ -24,7 +24,7 @@ def reference_bm25(query, docs, k1=1.2, b=0.75):
     scores = []
     for doc in tokenised:
         score = 0.0
-        for term in set(terms(query)):
+        for term in terms(query):  # a repeated query term counts each time, as in bm25s
             df = sum(term in d for d in tokenised)
             if not df:
                 continue
