@@ -57,8 +57,11 @@ def library_asker(engine) -> Callable[[], Callable[[str], str]]:
 def run_load(make_asker, questions: list[str], clients: int, seconds: float, max_requests: int = 100_000) -> dict:
     """Run `clients` threads for `seconds` (and at most `max_requests` in all)."""
     clients, seconds = min(clients, MAX_CLIENTS), min(seconds, MAX_SECONDS)
-    reference_ask = make_asker()
-    reference = {q: reference_ask(q) for q in questions}
+    try:
+        reference_ask = make_asker()
+        reference = {q: reference_ask(q) for q in questions}
+    except Exception as exc:  # an unreachable or broken target is a message, not a traceback
+        raise RuntimeError(f"could not get reference answers from the target: {exc}") from exc
     latencies: list[float] = []
     errors: list[str] = []
     mismatches: list[str] = []

@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="start the chat in the browser (Gradio)")
     common(srv)
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    srv.add_argument("--port", type=int, default=7860)
+    srv.add_argument("--port", type=_port, default=7860)
     srv.add_argument("--users", type=Path, default=_env_path("RAG_USERS_FILE"), help="users file; turns login on")
     srv.set_defaults(func=cmd_serve)
 
@@ -216,7 +216,10 @@ def cmd_load(args, settings: Settings) -> int:
 
     questions = [g["question"] for g in read_gold(GOLD) if not g.get("history")]
     make = server_asker(args.url) if args.url else library_asker(_engine(settings))
-    report = run_load(make, questions, args.clients, args.seconds)
+    try:
+        report = run_load(make, questions, args.clients, args.seconds)
+    except RuntimeError as exc:
+        raise CliError(f"{exc}. Is `rag serve` running at {args.url}?" if args.url else str(exc)) from exc
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -261,6 +264,16 @@ def cmd_user(args, settings: Settings) -> int:
     add_user(args.users, args.name, password)
     print(f"La til {args.name} i {args.users}")
     return 0
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return port
 
 
 def _env_path(name: str) -> Path | None:

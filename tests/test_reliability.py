@@ -148,3 +148,19 @@ def test_a_bad_file_added_later_loses_nothing_already_indexed(fake_settings):
     second = run_build(fake_settings)
     assert second.articles == first.articles and second.unchanged == first.articles
     assert len(second.warnings) == 2 and json.dumps(second.to_dict())
+
+
+def test_load_against_nothing_is_a_message(capsys):
+    from rag.cli import main
+    from tests.test_ui import _free_port
+
+    code = main(["load", "--url", f"http://127.0.0.1:{_free_port()}/", "--clients", "1", "--seconds", "1"])
+    assert code == 1 and "Is `rag serve` running" in capsys.readouterr().err
+
+
+def test_bad_port_is_a_usage_error(capsys):
+    from rag.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--port", "99999"])
+    assert exit_info.value.code == 2 and "not a port number" in capsys.readouterr().err
