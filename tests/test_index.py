@@ -58,3 +58,23 @@ def test_rebuild_reuses_unchanged_embeddings(fake_settings):
     changed = run_build(fake_settings)
     assert changed.changed == 1 and changed.unchanged == 4
     assert 0 < changed.embeddings_computed < 10
+
+
+def test_approximate_hnsw_index_is_selectable(fake_settings):
+    from dataclasses import replace
+
+    settings = replace(fake_settings, dense_index="hnsw")
+    run_build(settings)
+    data = load(settings.index_dir / "current")
+    assert data.manifest["dense_index"] == "hnsw" and "HNSW" in type(data.dense).__name__
+    answer = Engine(settings).ask("Hvem er CEO i eSmart Systems?", passages=5)
+    assert any(p.article_id == "artikkel-5" for p in answer.passages)
+
+
+def test_unknown_dense_index_is_refused(fake_settings):
+    from dataclasses import replace
+
+    from index.build import BuildError
+
+    with pytest.raises((ValueError, BuildError), match="unknown dense index"):
+        run_build(replace(fake_settings, dense_index="ivf-magic"))
