@@ -4,7 +4,9 @@ Candidate sentences come from the top retrieved chunks. Each is scored on
 - dense similarity between the question and the sentence (vectors stored at build time),
 - weighted lexical coverage: which of the question's stems and compound parts it holds,
   rare words weighing more than common ones,
+- coverage of the same terms in the sentence with its neighbours, and shared phrases,
 - question type: hvem → a name, når → a date, hvor mange/hvor gammel → a number,
+  and whether the asked-for value is there at all (a count next to its noun, an age …),
 - the rank of the chunk it came from.
 When the evidence is weak the answer abstains and lists the closest passages.
 How a question is read lives in `rag.questions`.
@@ -85,9 +87,7 @@ class Answerer:
         t0 = time.perf_counter()
         n_passages = passages if passages and passages > 0 else self.passages
         question, notice = clean_question(question)
-        earlier = [
-            q for q in (clean_question(h)[0] for h in history if h and h.strip() and any(c.isalnum() for c in h))
-        ]
+        earlier = [clean_question(h)[0] for h in history if h and any(c.isalnum() for c in h)]
         follow_up = bool(earlier) and is_follow_up(question)
         search_text = " ".join([*earlier[-2:], question]) if follow_up else question
         query_vector = self.embedder.embed_queries([search_text])[0]
@@ -153,14 +153,12 @@ class Answerer:
                 - w.slot_penalty * (not slot_filled(question, text))
                 - w.heading_penalty * is_heading(text)
             )
-            scored.append((score, sid, covered, sim))
-        scored.sort(reverse=True)
-        best_score, best, best_cov, best_sim = scored[0]
+            scored.append((score, sid, covered))
+        best_score, best, best_cov = max(scored)
         chosen = [best]
         # A neighbour joins when it carries what the best sentence lacks (the name, the date, ...).
-        by_id = {sid: (score, cov) for score, sid, cov, _ in scored}
         for other in (best - 1, best + 1):
-            if other not in by_id or data.sentences[other][0] != data.sentences[best][0]:
+            if other not in candidates or data.sentences[other][0] != data.sentences[best][0]:
                 continue
             pair = sorted([best, other])
             text = data.articles[data.sentences[best][0]].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
@@ -175,9 +173,9 @@ class Answerer:
         art, start, end = data.sentences[chosen[0]][0], data.sentences[chosen[0]][1], data.sentences[chosen[-1]][2]
         text = data.articles[art].text[start:end]
         passage_cov = max((coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
-        around = self._window(chosen[0]) + " " + self._window(chosen[-1])
+        neighbourhood = self._window(chosen[0]) + " " + self._window(chosen[-1])
         focus_cov = max(
-            coverage(focus, around) if focus else 1.0
+            coverage(focus, neighbourhood) if focus else 1.0
             for focus in (focus_terms(question), focus_terms(question, drop_kind_noun=True))
         )
         weak = best_score < w.abstain_below or not slot_filled(question, text)
