@@ -120,11 +120,16 @@ def _known_word(word: str, vocabulary: dict) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(words(text))
+
+
 def type_match(kind: str | None, text: str, asked_text: str) -> bool:
     """Does `text` hold a thing of the asked kind that the conversation does not already name?"""
     if kind is None:
         return False
-    asked = set(words(asked_text))
+    asked = _word_set(asked_text)
     if kind in ("name", "place") and any(not set(words(w)) <= asked for w in _names(text)):
         return True
     if kind == "name":
@@ -157,24 +162,37 @@ def slot_filled(question: str, text: str) -> bool:
     "hvor lenge" a duration; "hvilket år" a year; "hvor mye kostet" an amount. Other
     questions pass: "når" is answered by dates, weekdays and whole clauses alike.
     """
+    rule, focus = _slot_rule(question)
+    if rule is None:
+        return True
+    if rule != "count":
+        return bool(rule.search(text))
+    tokens = words(text)
+    numbers = [i for i, tok in enumerate(tokens) if tok.isdigit() or tok in _NUMBER_WORDS]
+    if focus is None:  # an English question: the counted noun is in English, the text in Norwegian
+        return bool(numbers)
+    return any(focus & set(word_terms(t)) for i in numbers for t in tokens[max(0, i - 3) : i + 4])
+
+
+@lru_cache(maxsize=4096)
+def _slot_rule(question: str) -> tuple[re.Pattern | str | None, frozenset[str] | None]:
+    """The question's part of `slot_filled`, worked out once per question."""
     q = " ".join(words(question))
     if re.match(r"(?:hvor|kor|how) (?:gammel|gamal|old)\b", q):
-        return bool(_AGE_RE.search(text))
+        return _AGE_RE, None
     if re.match(r"(?:hvor|kor|how) (?:lenge|long)\b", q):
-        return bool(_DURATION_RE.search(text))
+        return _DURATION_RE, None
     if _MONEY_Q_RE.search(q):
-        return bool(_MONEY_RE.search(text))
+        return _MONEY_RE, None
     if re.search(r"\b(?:hvilket|kva|which|what) (?:år|year)\b", q):
-        return bool(_YEAR_RE.search(text))
+        return _YEAR_RE, None
     match = _HOW_MANY_RE.match(q)
     if match:
-        tokens = words(text)
-        numbers = [i for i, tok in enumerate(tokens) if tok.isdigit() or tok in _NUMBER_WORDS]
-        if is_english(question):  # the counted noun is in English, the text in Norwegian
-            return bool(numbers)
-        focus = next((set(word_terms(w)) for w in match.group(1).split() if word_terms(w)), set())
-        return any(focus & set(word_terms(t)) for i in numbers for t in tokens[max(0, i - 3) : i + 4])
-    return True
+        if is_english(question):
+            return "count", None
+        focus = next((frozenset(word_terms(w)) for w in match.group(1).split() if word_terms(w)), frozenset())
+        return "count", focus
+    return None, None
 
 
 _TYPE_WORDS = frozenset("gammel gamal år lenge mange mye mykje stor når dato tid old year long many much".split())
