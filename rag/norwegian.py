@@ -169,12 +169,13 @@ def _zipf_table() -> dict[str, float]:
     return {w: math.log10(f) + 9 for w, f in freqs.items() if f > 0}
 
 
-def _known(word: str) -> float:
+def zipf(word: str) -> float:
+    """How common a word is in Norwegian (wordfreq's Zipf scale, 0 when unknown)."""
     return _zipf_table().get(word, 0.0)
 
 
 def _part_score(word: str) -> float:
-    return 0.0 if word in STOPWORDS or len(word) < _MIN_PART else _known(word)
+    return 0.0 if word in STOPWORDS or len(word) < _MIN_PART else zipf(word)
 
 
 @lru_cache(maxsize=200_000)
@@ -187,7 +188,7 @@ def compound_parts(word: str) -> tuple[str, ...]:
     may itself be a compound. Among candidate splits the one whose rarer part is most
     common wins.
     """
-    if len(word) < _MIN_COMPOUND or not word.isalpha() or _known(word) >= _LEXICALISED_ZIPF:
+    if len(word) < _MIN_COMPOUND or not word.isalpha() or zipf(word) >= _LEXICALISED_ZIPF:
         return ()
     best: tuple[float, tuple[str, ...]] | None = None
     for i in range(_MIN_PART, len(word) - _MIN_PART + 1):

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.norwegian import STOPWORDS, _known, stem, word_terms, words
+from rag.norwegian import STOPWORDS, stem, terms, word_terms, words, zipf
 
 MAX_QUESTION_CHARS = 1000
 
@@ -229,7 +229,7 @@ def _names(text: str) -> list[str]:
         word = m.group()
         inside = m.start() > 0 and text[m.start() - 1] == " " and text[: m.start()].strip()[-1:] not in ".!?–:"
         head = word.split("-")[0].lower()
-        if inside or _known(head) < 3.5:
+        if inside or zipf(head) < 3.5:
             out.append(word)
     return out
 
@@ -237,7 +237,7 @@ def _names(text: str) -> list[str]:
 @lru_cache(maxsize=50_000)
 def _word_weight(word: str) -> float:
     """Rare words count more: 1 for the commonest words, up to 5 for unknown ones."""
-    return float(np.clip(7.0 - _known(word), 1.0, 5.0))
+    return float(np.clip(7.0 - zipf(word), 1.0, 5.0))
 
 
 def weighted_terms(text: str) -> dict[str, float]:
@@ -250,7 +250,7 @@ def weighted_terms(text: str) -> dict[str, float]:
 
 @lru_cache(maxsize=200_000)
 def _sentence_terms(text: str) -> frozenset[str]:
-    return frozenset(t for w in words(text) for t in word_terms(w))
+    return frozenset(terms(text))
 
 
 @lru_cache(maxsize=200_000)
