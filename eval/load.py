@@ -6,6 +6,7 @@ question, so shared-state corruption under concurrency shows up as a mismatch.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -25,17 +26,34 @@ def check_target(url: str) -> None:
 
 
 def server_asker(url: str) -> Callable[[], Callable[[str], str]]:
-    """A factory of per-client ask functions (one gradio_client per client)."""
+    """A factory of per-client ask functions, one keep-alive HTTP connection per client.
+
+    It speaks Gradio's REST protocol for the chat's `/ask` endpoint (POST the inputs, read
+    the server-sent result) with plain httpx, not gradio_client: the generator shares the
+    machine with the server, and gradio_client spent a whole core of it.
+    """
     check_target(url)
+    base = url.rstrip("/") + "/gradio_api/call/ask"
 
     def make():
-        from gradio_client import Client
+        import httpx
 
-        client = Client(url, verbose=False)
+        client = httpx.Client(timeout=60)
 
         def ask(question: str) -> str:
-            _, chat, _, _ = client.predict(question, [], api_name="/ask")
-            content = chat[-1]["content"]
+            posted = client.post(base, json={"data": [question, []]})
+            posted.raise_for_status()
+            result = client.get(f"{base}/{posted.json()['event_id']}")
+            result.raise_for_status()
+            event, data = None, None
+            for line in result.text.splitlines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:"):
+                    data = line[5:].strip()
+            if event != "complete":
+                raise RuntimeError(f"server answered {event}: {data}")
+            content = json.loads(data)[1][-1]["content"]
             return content[0]["text"] if isinstance(content, list) else content
 
         return ask

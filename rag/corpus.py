@@ -113,6 +113,8 @@ def _front_matter(block: str) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
         raise BadArticle(f"front matter is not valid YAML{where}") from exc
+    except ValueError as exc:  # YAML that parses but names an impossible value, e.g. date: 2024-13-01
+        raise BadArticle(f"front matter has an impossible value ({exc})") from exc
     if meta is None:
         return {}
     if not isinstance(meta, dict):

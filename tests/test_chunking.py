@@ -34,3 +34,11 @@ def test_chunks_fit_the_budget_on_real_text(articles_dir):
     chunks = chunk_spans(text, sentences, cfg)
     assert len(chunks) > 3
     assert all(count_tokens(text[c.start : c.end]) <= 120 + 5 for c in chunks)  # separators cost a token or so
+
+
+def test_pieces_after_an_overlong_word_start_trimmed():
+    # found by fuzzing: the piece after a character-cut "word" began with the space before the next word
+    text = "ord " + "ÿ" * 60 + " neste ord her."
+    for s in sentence_spans(text, ChunkerSettings(max_tokens=10, overlap_tokens=2)):
+        piece = text[s.start : s.end]
+        assert piece == piece.strip() and piece

@@ -22,6 +22,7 @@ def test_bad_files_are_skipped_with_one_warning_each(tmp_path):
     (d / "zz-dupe.md").write_text("---\nid: good\ntitle: Kopi\n---\nAnnen tekst.\n", encoding="utf-8")
     (d / "latin1.txt").write_bytes("Tittel\nBl\xe5b\xe6r og \xf8l.\n".encode("cp1252"))
     (d / "bad.jsonl").write_text('{"title": "x", "text": "ok"}\nnot json\n', encoding="utf-8")
+    (d / "baddate.md").write_text("---\ndate: 2024-13-01\n---\nTekst\n", encoding="utf-8")  # found by fuzzing
     (d / "ignored.pdf").write_bytes(b"%PDF")
     result = load_articles(d)
     ids = [a.id for a in result.articles]
@@ -37,9 +38,10 @@ def test_bad_files_are_skipped_with_one_warning_each(tmp_path):
         ("zz-dupe.md", "duplicate"),
         ("bad.jsonl", "line 2"),
         ("latin1.txt", "Windows-1252"),
+        ("baddate.md", "impossible value"),
     ]:
         assert name in joined and reason in joined, (name, joined)
-    assert len(result.warnings) == 7
+    assert len(result.warnings) == 8
 
 
 def test_jsonl_and_html_articles(tmp_path):
