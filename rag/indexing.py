@@ -58,7 +58,7 @@ def build_index_data(
                     article.id,
                     span.start,
                     span.end,
-                    text,
+                    article.text,
                     offset + span.first_sentence,
                     offset + span.last_sentence,
                 )
@@ -69,8 +69,9 @@ def build_index_data(
     cached_sentences: dict[str, np.ndarray] = {}
     if previous is not None and previous.embedder_id == embedder.id:
         cached_chunks = {c.id: previous.chunk_vectors[i] for i, c in enumerate(previous.chunks)}
+        previous_sentences = np.asarray(previous.sentence_vectors)
         cached_sentences = {
-            _text_key(previous.sentence_text(i)): previous.sentence_vectors[i] for i in range(len(previous.sentences))
+            _text_key(previous.sentence_text(i)): previous_sentences[i] for i in range(len(previous.sentences))
         }
     titles = {a.id: a.title for a in articles}
     chunk_inputs = [chunk_embedding_text(titles[c.article_id], c.text) for c in chunks]

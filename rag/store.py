@@ -62,6 +62,58 @@ class IndexData:
         return self.articles[art].text[start:end]
 
 
+class RowFile:
+    """Rows of a 2-D .npy file, read on demand with pread.
+
+    The answerer reads a few dozen sentence vectors per question. Through an mmap every
+    touched page stayed resident, with the kernel mapping its neighbours too, so a
+    long-running server came to hold the whole file (about 200 MB at 100k chunks);
+    reading rows keeps the process's memory flat. Safe to share between threads.
+    """
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            read_header = (
+                np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            )
+            shape, fortran_order, dtype = read_header(fh)
+            self._offset = fh.tell()
+        if fortran_order or len(shape) != 2:
+            raise ValueError(f"{path.name} is not a C-ordered 2-D array")
+        self.shape, self.dtype = shape, dtype
+        self._row_bytes = dtype.itemsize * shape[1]
+        if path.stat().st_size < self._offset + self._row_bytes * shape[0]:
+            raise ValueError(f"{path.name} is shorter than its header says")
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        if isinstance(rows, (int, np.integer)):
+            return self._read([int(rows)])[0]
+        return self._read(np.asarray(rows, dtype=np.int64).reshape(-1).tolist())
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        buf = os.pread(self._fd, self._row_bytes * len(self), self._offset)
+        out = np.frombuffer(buf, dtype=self.dtype).reshape(self.shape)
+        return out.astype(dtype) if dtype is not None else out
+
+    def _read(self, rows: list[int]) -> np.ndarray:
+        n, size = len(self), self._row_bytes
+        for r in rows:
+            if not 0 <= r < n:
+                raise IndexError(f"row {r} out of range for {n} rows")
+        buf = b"".join(os.pread(self._fd, size, self._offset + r * size) for r in rows)
+        return np.frombuffer(buf, dtype=self.dtype).reshape(len(rows), self.shape[1])
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
+
+
 def save(data: IndexData, folder: Path, extra_manifest: dict | None = None) -> dict:
     """Write `data` into `folder` (which must be new or empty); return the manifest."""
     import faiss
@@ -164,7 +216,7 @@ def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> Inde
             for line in fh:
                 cid, art, start, end, first, last = json.loads(line)
                 article = articles[art]
-                chunks.append(Chunk(cid, article.id, start, end, article.text[start:end], first, last))
+                chunks.append(Chunk(cid, article.id, start, end, article.text, first, last))
         chunker = ChunkerSettings(**manifest["chunker"])
         data = IndexData(
             articles=articles,
@@ -172,7 +224,7 @@ def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> Inde
             chunks=chunks,
             sentences=np.load(folder / "sentences.npy"),
             chunk_vectors=np.load(folder / "chunk_vectors.npy", mmap_mode="r"),
-            sentence_vectors=np.load(folder / "sentence_vectors.npy", mmap_mode="r"),
+            sentence_vectors=RowFile(folder / "sentence_vectors.npy"),
             embedder_id=manifest["embedder"]["id"],
             dim=manifest["embedder"]["dim"],
             chunker=chunker,

@@ -36,9 +36,15 @@ class Chunk:
     article_id: str
     start: int
     end: int
-    text: str
-    first_sentence: int
-    last_sentence: int  # exclusive; indexes into the index's sentence table
+    article_text: str = field(repr=False, compare=False)  # shared with the Article, not a copy
+    first_sentence: int = 0
+    last_sentence: int = 0  # exclusive; indexes into the index's sentence table
+
+    @property
+    def text(self) -> str:
+        """The chunk's text, cut from the article on demand (a 100k-chunk index would
+        otherwise hold every chunk's text a second time)."""
+        return self.article_text[self.start : self.end]
 
 
 @dataclass(frozen=True)

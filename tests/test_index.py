@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from index import Engine, run_build
@@ -78,3 +79,18 @@ def test_unknown_dense_index_is_refused(fake_settings):
 
     with pytest.raises((ValueError, BuildError), match="unknown dense index"):
         run_build(replace(fake_settings, dense_index="ivf-magic"))
+
+
+def test_row_file_reads_rows_like_the_array(tmp_path):
+    from rag.store import RowFile
+
+    array = np.arange(60, dtype=np.float16).reshape(20, 3)
+    np.save(tmp_path / "v.npy", array)
+    rows = RowFile(tmp_path / "v.npy")
+    assert len(rows) == 20 and np.array_equal(np.asarray(rows), array)
+    assert np.array_equal(rows[[7, 0, 19, 7]], array[[7, 0, 19, 7]]) and np.array_equal(rows[np.int64(4)], array[4])
+    with pytest.raises(IndexError):
+        rows[[20]]
+    (tmp_path / "short.npy").write_bytes((tmp_path / "v.npy").read_bytes()[:-6])
+    with pytest.raises(ValueError, match="shorter"):
+        RowFile(tmp_path / "short.npy")
