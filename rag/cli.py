@@ -243,8 +243,9 @@ def cmd_serve(args, settings: Settings) -> int:
     from ui.app import serve
 
     _engine(settings)  # build on first use, so the page never starts empty
+    demo = serve(settings, host=args.host, port=args.port, users_file=args.users, block=False)
     print(f"Chatten kjører på http://{args.host}:{args.port}/  (Ctrl+C for å stoppe)", file=sys.stderr)
-    serve(settings, host=args.host, port=args.port, users_file=args.users)
+    demo.block_thread()
     return 0
 
 

@@ -159,3 +159,4 @@ def serve(
         enable_monitoring=False,
     )
     return demo
+    return demo
