@@ -20,7 +20,7 @@ class Settings:
     embedder: str = DEFAULT_EMBEDDER
     max_tokens: int = 160
     overlap_tokens: int = 40
-    dense_index: str = "flat"
+    dense_index: str = "flat16"
     keep_builds: int = 3
 
     @property

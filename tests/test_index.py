@@ -72,6 +72,21 @@ def test_approximate_hnsw_index_is_selectable(fake_settings):
     assert any(p.article_id == "artikkel-5" for p in answer.passages)
 
 
+def test_default_float16_index_ranks_like_exact_search(fake_settings):
+    from dataclasses import replace
+
+    run_build(fake_settings)
+    exact = replace(fake_settings, dense_index="flat", index_dir=fake_settings.index_dir.parent / "exact")
+    run_build(exact)
+    half, full = load(fake_settings.index_dir / "current"), load(exact.index_dir / "current")
+    assert half.manifest["dense_index"] == "flat16" and "ScalarQuantizer" in type(half.dense).__name__
+    queries = np.asarray(full.chunk_vectors[:10], dtype=np.float32)
+    _, got = half.dense.search(queries, 5)
+    _, expected = full.dense.search(queries, 5)
+    assert (got[:, 0] == expected[:, 0]).all()  # each chunk finds itself first
+    assert np.mean([len(set(a) & set(b)) / 5 for a, b in zip(got, expected)]) >= 0.9
+
+
 def test_unknown_dense_index_is_refused(fake_settings):
     from dataclasses import replace
 
