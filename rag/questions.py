@@ -248,12 +248,17 @@ def weighted_terms(text: str) -> dict[str, float]:
     return out
 
 
-@lru_cache(maxsize=200_000)
+# Per-sentence caches hold the sentences of recent questions (about 60 each); bounded so a
+# long-running server over a large corpus does not grow towards holding every sentence.
+SENTENCE_CACHE = 16_384
+
+
+@lru_cache(maxsize=SENTENCE_CACHE)
 def _sentence_terms(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=SENTENCE_CACHE)
 def stem_bigrams(text: str) -> frozenset[tuple[str, str]]:
     """Pairs of consecutive content-word stems: shared pairs mean a shared phrase."""
     stems = [stem(w) for w in words(text) if w not in STOPWORDS]
