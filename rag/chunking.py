@@ -72,7 +72,10 @@ def _fit(text: str, start: int, end: int, settings: ChunkerSettings) -> list[Spa
             cost = count_tokens(text[piece_start:word_end], settings.encoding)
         if cost > settings.max_tokens:  # one "word" beyond the budget: cut by characters
             pieces.extend(_cut_chars(text, piece_start, word_end, settings))
-            piece_start, budget, pos = _skip_space(text, word_end, end), 0, word_end
+            # The next piece starts at the next word; counting from there (not from the space
+            # before it) keeps the budget exact: " word" and "word" can differ in tokens.
+            piece_start = pos = _skip_space(text, word_end, end)
+            budget = 0
             continue
         budget += cost
         pos = word_end
