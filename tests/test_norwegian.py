@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.norwegian import compound_parts, split_sentences, terms
+from rag.norwegian import compound_parts, split_sentences, terms, zipf
 
 
 def test_compound_query_meets_compound_text():
@@ -39,3 +39,17 @@ def test_sentence_spans_are_ordered_trimmed_and_inside(text):
         assert not text[start].isspace() and not text[end - 1].isspace()
         last = end
     assert "".join("".join(text[s:e].split()) for s, e in spans) == "".join(text.split())
+
+
+def test_zipf_table_keeps_what_any_rule_can_tell_apart():
+    import wordfreq
+
+    from rag.questions import _word_weight
+
+    common, rare = [], []
+    for word in list(wordfreq.get_frequency_dict("nb"))[::997]:
+        (common if wordfreq.zipf_frequency(word, "nb") >= 2.0 else rare).append(word)
+    assert common and rare
+    assert all(abs(zipf(w) - wordfreq.zipf_frequency(w, "nb")) < 0.01 for w in common)
+    # below Zipf 2 a word weighs like an unknown one and is never a compound part (needs 2.5)
+    assert all(zipf(w) == 0.0 and _word_weight(w) == _word_weight("qxzqxzq") == 5.0 for w in rare)
