@@ -54,15 +54,12 @@ def score_row(gold: dict, row: dict, article_texts: dict[str, str]) -> dict:
         out[f"recall@{k}"] = float(first is not None and first < k)
     out["mrr@10"] = 1.0 / (first + 1) if first is not None and first < 10 else 0.0
     if row["citations"]:
-        good = [
-            contains_any(c["quote"], needles)
-            and article_texts.get(c["article_id"], "")[c["start"] : c["end"]] == c["quote"]
-            for c in row["citations"]
+        at_offsets = [
+            article_texts.get(c["article_id"], "")[c["start"] : c["end"]] == c["quote"] for c in row["citations"]
         ]
+        good = [ok and contains_any(c["quote"], needles) for c, ok in zip(row["citations"], at_offsets)]
         out["citation_precision"] = sum(good) / len(good)
-        out["citation_offsets_ok"] = float(
-            all(article_texts.get(c["article_id"], "")[c["start"] : c["end"]] == c["quote"] for c in row["citations"])
-        )
+        out["citation_offsets_ok"] = float(all(at_offsets))
     return out
 
 

@@ -37,8 +37,8 @@ class Chunk:
     start: int
     end: int
     article_text: str = field(repr=False, compare=False)  # shared with the Article, not a copy
-    first_sentence: int = 0
-    last_sentence: int = 0  # exclusive; indexes into the index's sentence table
+    first_sentence: int
+    last_sentence: int  # exclusive; indexes into the index's sentence table
 
     @property
     def text(self) -> str:

@@ -159,4 +159,3 @@ def serve(
         enable_monitoring=False,
     )
     return demo
-    return demo
