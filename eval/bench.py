@@ -63,7 +63,7 @@ class SentenceMeanEmbedder:
 
 def use_sentence_mean(settings: Settings) -> Settings:
     """Settings whose embedder is a `SentenceMeanEmbedder` over the configured one."""
-    register_embedder(SENTENCE_MEAN, SentenceMeanEmbedder(load_embedder(settings.embedder)))
+    register_embedder(SENTENCE_MEAN, SentenceMeanEmbedder(load_embedder(settings.embedder, settings.models_dir)))
     return replace(settings, embedder=SENTENCE_MEAN)
 
 

@@ -53,7 +53,7 @@ def run_build(settings: Settings, progress: Progress | None = None) -> BuildRepo
         loaded = load_articles(settings.articles_dir)
         if not loaded.articles:
             raise BuildError(f"no readable articles in {settings.articles_dir} (.md, .txt, .html or .jsonl)")
-        embedder = load_embedder(settings.embedder)
+        embedder = load_embedder(settings.embedder, settings.models_dir)
         previous = _previous(root, embedder.id)
         old = dict(zip((a.id for a in previous.articles), previous.article_hashes)) if previous else {}
         new = {a.id: content_hash(a) for a in loaded.articles}

@@ -65,7 +65,7 @@ class Engine:
         return self._served
 
     def _load(self, path: Path) -> Served:
-        embedder = load_embedder(self.settings.embedder)
+        embedder = load_embedder(self.settings.embedder, self.settings.models_dir)
         data = load(path)
         check_embedder(data.manifest, embedder.id, embedder.dim, path)
         answerer = Answerer(data, embedder)

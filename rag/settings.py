@@ -17,6 +17,7 @@ class Settings:
     home: Path = PROJECT_ROOT / "var"  # feedback, logs
     articles_dir: Path = PROJECT_ROOT / "data" / "articles"
     index_dir: Path = PROJECT_ROOT / "var" / "index"  # builds/ and the `current` pointer
+    models_dir: Path = PROJECT_ROOT / "var" / "models"  # converted models (made once, on first use)
     embedder: str = DEFAULT_EMBEDDER
     max_tokens: int = 160
     overlap_tokens: int = 40
@@ -31,7 +32,7 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
         """Read RAG_HOME, RAG_ARTICLES_DIR, RAG_INDEX_DIR, RAG_EMBEDDER, RAG_MAX_TOKENS, ...
         then apply `overrides` (values that are None are ignored). RAG_HOME alone moves
-        the index too (to RAG_HOME/index)."""
+        the index and the converted models too (to RAG_HOME/index, RAG_HOME/models)."""
         env = os.environ if env is None else env
         values: dict = {}
         for f in fields(cls):
@@ -44,9 +45,11 @@ class Settings:
             except ValueError as exc:
                 raise ValueError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for name in ("home", "articles_dir", "index_dir"):
+        for name in ("home", "articles_dir", "index_dir", "models_dir"):
             if name in values:
                 values[name] = Path(values[name]).expanduser()
         if "home" in values and "index_dir" not in values:
             values["index_dir"] = values["home"] / "index"
+        if "home" in values and "models_dir" not in values:
+            values["models_dir"] = values["home"] / "models"
         return replace(cls(), **values)
