@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import replace
 
@@ -17,6 +18,8 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
     if not args.no_gold:
         engine = make_engine(settings)
         golds = read_gold(args.gold or GOLD)
+        if args.gold_half != "all":  # dev: even rows (the reader trains on them); test: odd rows, held out
+            golds = golds[(0 if args.gold_half == "dev" else 1) :: 2]
         texts = _article_texts(engine)
         report["gold"] = evaluate(engine.ask, golds, texts, progress_bar("Gullsett"))
         report["gold"]["index"] = engine.served().manifest.get("counts")
@@ -35,8 +38,19 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
         # Sentence selection alone, as in the issue's baseline: the best sentence even where
         # the product would abstain.
         served = engine.served().answerer
-        always = Answerer(served.data, served.embedder, replace(served.weights, abstain=False))
+        always = Answerer(served.data, served.embedder, replace(served.weights, abstain=False), reader=served.reader)
         report["norquad_no_abstention"] = evaluate(always.ask, golds, texts, progress_bar("NorQuAD uten avstand"))
+        if args.ablation and served.reader is not None:
+            # rules: the hand weights alone; reader: the reader's similarity alone; both = the product above
+            rules = Answerer(served.data, served.embedder, replace(served.weights, abstain=False))
+            report["ablation_rules"] = evaluate(rules.ask, golds, texts, progress_bar("Ablasjon: regler"))
+            alone = Answerer(
+                served.data,
+                served.embedder,
+                replace(served.weights, abstain=False),
+                reader=_reader_alone(served.reader),
+            )
+            report["ablation_reader"] = evaluate(alone.ask, golds, texts, progress_bar("Ablasjon: leser"))
     if not report:
         print("Nothing to evaluate: drop --no-gold or give --norquad FILE.")
         return 2
@@ -53,6 +67,16 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
             print()
     print(f"Rapport: {args.out / 'report.json'}, figur: {args.out / 'report.png'}")
     return 0
+
+
+def _reader_alone(reader):
+    """The same reader with a scorer that reads only its similarity (for the ablation)."""
+    from rag.answering import FEATURES
+
+    alone = copy.copy(reader)
+    coef = [1.0 if name == "reader" else 0.0 for name in FEATURES]
+    alone.scorer = {"mean": [0.0] * len(coef), "scale": [1.0] * len(coef), "coef": coef, "bias": 0.0}
+    return alone
 
 
 def _article_texts(engine) -> dict[str, str]:

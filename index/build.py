@@ -10,6 +10,7 @@ from index.publish import IndexRoot
 from rag.corpus import content_hash, load_articles
 from rag.embedders import load_embedder
 from rag.indexing import Progress, build_index_data
+from rag.reader import load_reader
 from rag.settings import Settings
 from rag.store import IndexData, IndexLoadError, load, save
 
@@ -54,16 +55,23 @@ def run_build(settings: Settings, progress: Progress | None = None) -> BuildRepo
         if not loaded.articles:
             raise BuildError(f"no readable articles in {settings.articles_dir} (.md, .txt, .html or .jsonl)")
         embedder = load_embedder(settings.embedder, settings.models_dir)
+        reader = load_reader(settings.models_dir) if settings.reader else None
         previous = _previous(root, embedder.id)
         old = dict(zip((a.id for a in previous.articles), previous.article_hashes)) if previous else {}
         new = {a.id: content_hash(a) for a in loaded.articles}
         data, stats = build_index_data(
-            loaded.articles, embedder, settings.chunker, settings.dense_index, previous=previous, progress=progress
+            loaded.articles,
+            embedder,
+            settings.chunker,
+            settings.dense_index,
+            previous=previous,
+            progress=progress,
+            reader=reader,
         )
         partial = root.new_build_dir()
         try:
             save(data, partial)
-            _validate(partial, data, embedder)
+            _validate(partial, data, embedder, reader)
             final = root.finish(partial)
         except BaseException as exc:
             shutil.rmtree(partial, ignore_errors=True)
@@ -100,7 +108,7 @@ def _previous(root: IndexRoot, embedder_id: str) -> IndexData | None:
     return data if data.embedder_id == embedder_id else None
 
 
-def _validate(folder, data: IndexData, embedder) -> None:
+def _validate(folder, data: IndexData, embedder, reader=None) -> None:
     from rag.answering import Answerer
 
     reloaded = load(folder)
@@ -109,6 +117,6 @@ def _validate(folder, data: IndexData, embedder) -> None:
     if reloaded.chunk_vectors.shape[1:] != (embedder.dim,):
         raise BuildError("the new index failed validation (vector dimension differs from the embedder)")
     probe = next((a.title for a in reloaded.articles if any(ch.isalnum() for ch in a.title)), "artikkel")
-    answer = Answerer(reloaded, embedder).ask(probe)
+    answer = Answerer(reloaded, embedder, reader=reader).ask(probe)
     if not answer.passages:
         raise BuildError("the new index failed validation (a smoke query found no passage)")

@@ -15,6 +15,7 @@ from pathlib import Path
 from index.publish import IndexRoot
 from rag.answering import Answerer
 from rag.embedders import load_embedder
+from rag.reader import load_reader
 from rag.settings import Settings
 from rag.store import IndexLoadError, check_embedder, load
 from rag.types import Answer
@@ -68,7 +69,13 @@ class Engine:
         embedder = load_embedder(self.settings.embedder, self.settings.models_dir)
         data = load(path)
         check_embedder(data.manifest, embedder.id, embedder.dim, path)
-        answerer = Answerer(data, embedder)
+        reader = load_reader(self.settings.models_dir) if self.settings.reader else None
+        if reader is not None and data.reader_id != reader.id:
+            raise IndexLoadError(
+                f"the index at {path} was built {'with the reader ' + repr(data.reader_id) if data.reader_id else 'without the reader'}, "
+                f"but this rag uses {reader.id!r}. Run `rag build` (or set RAG_READER=0 to answer with the hand rules)."
+            )
+        answerer = Answerer(data, embedder, reader=reader)
         answerer.ask("Hvem leder klyngen?")  # warm the lexicon, stemmer and engine before the first user
         return Served(path, answerer)
 

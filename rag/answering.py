@@ -10,6 +10,11 @@ Candidate sentences come from the top retrieved chunks. Each is scored on
 - the rank of the chunk it came from.
 When the evidence is weak the answer abstains and lists the closest passages.
 How a question is read lives in `rag.questions`.
+
+With a trained reader (`rag.reader`, the default), the same features plus the reader's
+question-sentence similarity go through a small logistic scorer learned on dev data
+(`rag reader train`); its probability picks the sentence and decides abstention. Without
+one, the hand weights below decide (kept for comparison: `RAG_READER=0`).
 """
 
 from __future__ import annotations
@@ -30,18 +35,41 @@ from rag.questions import (
     is_heading,
     phrase_overlap,
     question_type,
+    short_answer,
     slot_filled,
     type_match,
     unknown_names,
     weighted_terms,
 )
 from rag.retrieval import Hit, HybridRetriever
+from rag.smalltalk import smalltalk_reply
 from rag.store import IndexData
 from rag.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "Jeg fant ikke noe sikkert svar i artiklene."
 
-__all__ = ["ABSTAIN_TEXT", "Answerer", "EmptyQuestion", "Weights", "clean_question"]
+__all__ = ["ABSTAIN_TEXT", "FEATURES", "Answerer", "EmptyQuestion", "Weights", "clean_question", "scorer_probability"]
+
+# What the learned scorer reads for each candidate sentence, in this order.
+FEATURES = (
+    "reader",  # cosine between question and sentence, fine-tuned e5
+    "reader_gap",  # that cosine minus the best one among the candidates
+    "dense",  # cosine with the retrieval embedder
+    "lexical",  # weighted stem coverage of the question by the sentence
+    "context",  # the same for the sentence with its neighbours
+    "phrase",  # shared stem pairs
+    "chunk_rank",  # 1 for the top chunk, falling with rank
+    "question_type",  # a name for hvem, a date for når, a number for hvor mange
+    "slot",  # the value asked for is there (a count next to its noun, an age ...)
+    "heading",  # the sentence looks like a heading
+)
+_PRONOUN_START = frozenset("han hun ho de dei hans hennes hennar deres deira he she they his her their".split())
+
+
+def scorer_probability(scorer: dict, features: np.ndarray) -> np.ndarray:
+    """P(sentence answers) from the learned logistic scorer (standardised features)."""
+    z = (features - np.asarray(scorer["mean"])) / np.asarray(scorer["scale"])
+    return 1.0 / (1.0 + np.exp(-(z @ np.asarray(scorer["coef"]) + scorer["bias"])))
 
 
 @dataclass(frozen=True)
@@ -73,9 +101,11 @@ class Answerer:
         weights: Weights | None = None,
         chunks_for_sentences: int = 6,
         passages: int = 3,
+        reader=None,
     ):
         self.data = data
         self.embedder = embedder
+        self.reader = reader
         self.weights = weights or Weights()
         self.retriever = HybridRetriever(data)
         self.chunks_for_sentences = chunks_for_sentences
@@ -87,14 +117,18 @@ class Answerer:
         t0 = time.perf_counter()
         n_passages = passages if passages and passages > 0 else self.passages
         question, notice = clean_question(question)
-        earlier = [clean_question(h)[0] for h in history if h and any(c.isalnum() for c in h)]
-        follow_up = bool(earlier) and is_follow_up(question)
-        search_text = " ".join([*earlier[-2:], question]) if follow_up else question
+        reply = smalltalk_reply(question)
+        if reply is not None:
+            return Answer(question, reply, False, 0.0, kind="smalltalk", timings_ms={"total": 0.0})
+        search_text, follow_up = self.search_text(question, history)
         query_vector = self.embedder.embed_queries([search_text])[0]
         t1 = time.perf_counter()
         hits = self.retriever.search(search_text, query_vector, k=max(self.chunks_for_sentences, n_passages))
         t2 = time.perf_counter()
-        answer = self._answer(question, search_text, follow_up, query_vector, hits, n_passages, notice)
+        if self.reader is not None and self.data.reader_vectors is not None:
+            answer = self._read(question, search_text, follow_up, query_vector, hits, n_passages, notice)
+        else:
+            answer = self._answer(question, search_text, follow_up, query_vector, hits, n_passages, notice)
         t3 = time.perf_counter()
         timings = {
             "embed": (t1 - t0) * 1e3,
@@ -185,6 +219,113 @@ class Answerer:
             return Answer(question, None, True, round(best_score, 4), (), passages, notice=notice)
         citations = tuple(self._citation(s) for s in chosen)
         return Answer(question, text, False, round(best_score, 4), citations, passages, notice=notice)
+
+    @staticmethod
+    def search_text(question: str, history: list[str] | tuple[str, ...]) -> tuple[str, bool]:
+        """What is searched for (a follow-up carries the two earlier questions) and
+        whether the question is a follow-up."""
+        earlier = [clean_question(h)[0] for h in history if h and any(c.isalnum() for c in h)]
+        follow_up = bool(earlier) and is_follow_up(question)
+        return (" ".join([*earlier[-2:], question]) if follow_up else question), follow_up
+
+    def candidate_features(
+        self, question: str, search_text: str, follow_up: bool, qvec: np.ndarray, hits: list[Hit]
+    ) -> tuple[list[int], np.ndarray, dict]:
+        """The candidate sentences of the top chunks and their features (FEATURES order;
+        the two reader columns are left at 0 for the caller), plus the question analysis."""
+        data = self.data
+        query = weighted_terms(question)
+        if follow_up:
+            for term, weight in weighted_terms(search_text).items():
+                query.setdefault(term, 0.5 * weight)
+        english = is_english(question)
+        if english:
+            query = {t: wt for t, wt in query.items() if t in data.bm25.vocab_dict}
+        kind = question_type(question)
+        rank: dict[int, float] = {}
+        for r, hit in enumerate(hits[: self.chunks_for_sentences]):
+            chunk = data.chunks[hit.chunk]
+            for s in range(chunk.first_sentence, chunk.last_sentence):
+                rank.setdefault(s, 1.0 - r / self.chunks_for_sentences)
+        ids = list(rank)
+        rows = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
+        if ids:
+            dense = np.asarray(data.sentence_vectors[np.asarray(ids)], dtype=np.float32) @ qvec.astype(np.float32)
+        for row, sid in enumerate(ids):
+            text = data.sentence_text(sid)
+            rows[row, 2:] = (
+                dense[row],
+                coverage(query, text) if query else 0.0,
+                coverage(query, self._window(sid)) if query else 0.0,
+                phrase_overlap(question, text),
+                rank[sid],
+                type_match(kind, text, search_text),
+                slot_filled(question, text),
+                is_heading(text),
+            )
+        return ids, rows, {"query": query, "kind": kind, "english": english}
+
+    def _read(
+        self,
+        question: str,
+        search_text: str,
+        follow_up: bool,
+        qvec: np.ndarray,
+        hits: list[Hit],
+        n_passages: int,
+        notice: str | None,
+    ) -> Answer:
+        """Choose with the trained reader and the learned scorer."""
+        data, w, reader = self.data, self.weights, self.reader
+        passages = tuple(self._passage(h) for h in hits[:n_passages])
+        if w.abstain and unknown_names(question, data.bm25.vocab_dict):
+            return Answer(question, None, True, 0.0, (), passages, notice=notice)
+        ids, features, info = self.candidate_features(question, search_text, follow_up, qvec, hits)
+        if not ids:
+            return Answer(question, None, True, 0.0, (), passages, notice=notice)
+        rvec = reader.embed_questions([search_text])[0]
+        sims = np.asarray(data.reader_vectors[np.asarray(ids)], dtype=np.float32) @ rvec
+        features[:, 0], features[:, 1] = sims, sims - sims.max()
+        prob = scorer_probability(reader.scorer, features)
+        best_row = int(np.argmax(prob))
+        best, p = ids[best_row], float(prob[best_row])
+        if p < reader.threshold and w.abstain:
+            return Answer(question, None, True, round(p, 4), (), passages, notice=notice)
+        chosen = self._with_neighbour(best, info, question, search_text, set(ids))
+        if len(chosen) == 1 and self._starts_with_pronoun(best):
+            previous = best - 1
+            if previous >= 0 and data.sentences[previous][0] == data.sentences[best][0]:
+                chosen = [previous, best]
+        art, start, end = data.sentences[chosen[0]][0], data.sentences[chosen[0]][1], data.sentences[chosen[-1]][2]
+        article = data.articles[art]
+        text = article.text[start:end]
+        citations = tuple(self._citation(s) for s in chosen)
+        span = short_answer(info["kind"], text, search_text)
+        short = None
+        if span is not None:
+            a, b = start + span[0], start + span[1]
+            short = {"article_id": article.id, "start": int(a), "end": int(b), "text": article.text[a:b]}
+        return Answer(question, text, False, round(p, 4), citations, passages, notice=notice, short_answer=short)
+
+    def _with_neighbour(self, best: int, info: dict, question: str, asked: str, candidates: set[int]) -> list[int]:
+        """A neighbour joins when it carries what the best sentence lacks (the name, the date, ...)."""
+        data, w, query, kind = self.data, self.weights, info["query"], info["kind"]
+        best_cov = coverage(query, data.sentence_text(best)) if query else 0.0
+        for other in (best - 1, best + 1):
+            if other not in candidates or data.sentences[other][0] != data.sentences[best][0]:
+                continue
+            pair = sorted([best, other])
+            text = data.articles[data.sentences[best][0]].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
+            gain = w.lexical * ((coverage(query, text) if query else 0.0) - best_cov) + w.question_type * (
+                type_match(kind, text, asked) - type_match(kind, data.sentence_text(best), asked)
+            )
+            if gain > w.pair_penalty and not is_heading(data.sentence_text(other)):
+                return pair
+        return [best]
+
+    def _starts_with_pronoun(self, sid: int) -> bool:
+        first = self.data.sentence_text(sid).split(maxsplit=1)
+        return bool(first) and first[0].strip(',.:;«»"').lower() in _PRONOUN_START
 
     def _window(self, sid: int) -> str:
         """The sentence with its neighbours in the same article."""

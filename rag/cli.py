@@ -21,6 +21,9 @@ from rag.store import IndexLoadError
 from rag.types import Answer
 
 EXIT_USAGE = 2
+DEFAULT_NORQUAD = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "norquad" / "validation.json"
+)
 
 
 class CliError(Exception):
@@ -91,6 +94,15 @@ def _parser() -> argparse.ArgumentParser:
         default="all",
         help="NorQuAD questions to ask: all, dev (even, used for tuning) or test (odd, held out)",
     )
+    ev.add_argument(
+        "--gold-half",
+        choices=["all", "dev", "test"],
+        default="test",
+        help="gold rows to ask: test (odd, held out; default), dev (even, the reader trains on them) or all",
+    )
+    ev.add_argument(
+        "--ablation", action="store_true", help="NorQuAD also with the hand rules alone and the reader alone"
+    )
     ev.add_argument("--no-gold", action="store_true", help="skip the gold set (e.g. NorQuAD only)")
     ev.add_argument("--baseline", type=Path, help="an earlier report.json; metrics that got worse are marked")
     ev.add_argument("--out", type=Path, default=Path("eval/out"), help="where report.json and report.png go")
@@ -138,12 +150,45 @@ def _parser() -> argparse.ArgumentParser:
     mdl.add_argument("action", nargs="?", choices=["list", "convert"], default="list")
     mdl.set_defaults(func=cmd_models)
 
+    rdr = sub.add_parser("reader", help="rebuild the trained reader (rag/reader_model) from the repo's data")
+    common(rdr)
+    rdr.add_argument("action", choices=["train"])
+    rdr.add_argument("--norquad", type=Path, default=DEFAULT_NORQUAD, help="NorQuAD validation (SQuAD JSON)")
+    rdr.add_argument("--gold", type=Path, help="gold questions (default: eval/data/seed_qa.jsonl)")
+    rdr.add_argument("--work", type=Path, default=Path("eval/out"), help="indexes and adapters made on the way")
+    rdr.add_argument("--out", type=Path, help="where the reader goes (default: rag/reader_model)")
+    rdr.add_argument("--adapters", type=Path, help="reuse adapters trained earlier (folders final, foldA, foldB)")
+    rdr.set_defaults(func=cmd_reader)
+
     idx = sub.add_parser("index", help="show or change which build is in service")
     common(idx)
     idx.add_argument("action", choices=["status", "rollback"])
     idx.add_argument("--json", action="store_true")
     idx.set_defaults(func=cmd_index)
     return parser
+
+
+def cmd_reader(args, settings: Settings) -> int:
+    from eval.norquad import load_norquad
+    from eval.runner import GOLD, read_gold
+    from rag.reader import READER_DIR
+    from rag.reader_pipeline import train_reader
+
+    if not args.norquad.is_file():
+        raise CliError(f"NorQuAD validation not found at {args.norquad} (give --norquad FILE)")
+    articles, golds = load_norquad(args.norquad)
+    report = train_reader(
+        articles,
+        golds,
+        read_gold(args.gold or GOLD),
+        settings,
+        args.work,
+        out=args.out or READER_DIR,
+        adapters=args.adapters,
+        log=lambda msg: print(msg, file=sys.stderr, flush=True),
+    )
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
 
 
 def cmd_models(args, settings: Settings) -> int:

@@ -38,9 +38,11 @@ def build_index_data(
     dense_kind: str = "flat16",
     previous: IndexData | None = None,
     progress: Progress | None = None,
+    reader: Embedder | None = None,
 ) -> tuple[IndexData, BuildStats]:
-    """Chunk and embed `articles`; vectors of chunks and sentences found unchanged in
-    `previous` (same embedder) are reused instead of recomputed."""
+    """Chunk and embed `articles` (and embed their sentences with `reader`, when given);
+    vectors of chunks and sentences found unchanged in `previous` (same embedder, same
+    reader) are reused instead of recomputed."""
     if dense_kind not in DENSE_KINDS:
         raise ValueError(f"unknown dense index {dense_kind!r}; choose one of {', '.join(DENSE_KINDS)}")
     chunks: list[Chunk] = []
@@ -73,16 +75,26 @@ def build_index_data(
         cached_sentences = {
             _text_key(previous.sentence_text(i)): previous_sentences[i] for i in range(len(previous.sentences))
         }
+    cached_reader: dict[str, np.ndarray] = {}
+    if reader is not None and previous is not None and previous.reader_id == reader.id:
+        previous_reader = np.asarray(previous.reader_vectors[np.arange(len(previous.sentences))])
+        cached_reader = {
+            _text_key(previous.sentence_text(i)): previous_reader[i] for i in range(len(previous.sentences))
+        }
     titles = {a.id: a.title for a in articles}
     chunk_inputs = [chunk_embedding_text(titles[c.article_id], c.text) for c in chunks]
-    todo_total = sum(c.id not in cached_chunks for c in chunks) + sum(
-        _text_key(t) not in cached_sentences for t in sentence_texts
+    sentence_keys = [_text_key(t) for t in sentence_texts]
+    todo_total = (
+        sum(c.id not in cached_chunks for c in chunks)
+        + sum(k not in cached_sentences for k in sentence_keys)
+        + (sum(k not in cached_reader for k in sentence_keys) if reader is not None else 0)
     )
     counter = _Counter(todo_total, progress)
     chunk_vectors = _embed_missing([c.id for c in chunks], chunk_inputs, cached_chunks, embedder, counter)
-    sentence_vectors = _embed_missing(
-        [_text_key(t) for t in sentence_texts], sentence_texts, cached_sentences, embedder, counter
-    )
+    sentence_vectors = _embed_missing(sentence_keys, sentence_texts, cached_sentences, embedder, counter)
+    reader_vectors = None
+    if reader is not None:
+        reader_vectors = _embed_missing(sentence_keys, sentence_texts, cached_reader, reader, counter)
 
     data = IndexData(
         articles=list(articles),
@@ -95,10 +107,12 @@ def build_index_data(
         dim=embedder.dim,
         chunker=chunker,
         dense_kind=dense_kind,
+        reader_vectors=None if reader_vectors is None else reader_vectors.astype(np.float16),
+        reader_id=None if reader is None else reader.id,
     )
     data.dense = build_dense(chunk_vectors, embedder.dim, dense_kind)
     data.bm25 = build_bm25(chunk_inputs)
-    reused = len(chunks) + len(sentence_texts) - counter.done
+    reused = len(chunks) + len(sentence_texts) * (2 if reader is not None else 1) - counter.done
     return data, BuildStats(embeddings_computed=counter.done, embeddings_reused=reused)
 
 

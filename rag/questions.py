@@ -281,3 +281,33 @@ def coverage(query: dict[str, float], text: str) -> float:
 
 def is_heading(text: str) -> bool:
     return not text.rstrip("»”\"')").endswith((".", "!", "?", ":", "…")) and len(text.split()) < 12
+
+
+def short_answer(kind: str | None, text: str, asked_text: str) -> tuple[int, int] | None:
+    """Where in `text` the short answer sits (a name for hvem, a date for når, a number
+    for hvor mange/mye): the first such thing the conversation does not already name,
+    as (start, end) offsets into `text`; None when the kind is unknown or nothing fits."""
+    if kind is None:
+        return None
+    asked = _word_set(asked_text)
+    if kind in ("name", "place"):
+        names = set(_names(text))
+        for m in _CAPITALISED_NAME_RUN_RE.finditer(text):
+            if any(p in names for p in m.group().split()) and not set(words(m.group())) <= asked:
+                return m.start(), m.end()
+        if kind == "name":
+            return None
+    pattern = {"number": _NUMBER_SPAN_RE, "date": _DATE_SPAN_RE, "place": _PLACE_RE}[kind]
+    for m in pattern.finditer(text):
+        if not set(words(m.group())) <= asked:
+            return m.start(), m.end()
+    return None
+
+
+_CAPITALISED_NAME_RUN_RE = re.compile(r"[A-ZÆØÅ][\wæøåéÆØÅ+&-]*(?:\s+(?:[A-ZÆØÅ][\wæøåéÆØÅ+&-]*|von|van|de))*")
+_NUMBER_SPAN_RE = re.compile(
+    r"\b\d[\d.,]*(?:\s\d{3})*(?:\s?(?:%|prosent|kroner|kr|millioner|milliarder|mill\.|mrd\.|år|ansatte|[a-zæøå]+))?"
+)
+_DATE_SPAN_RE = re.compile(
+    r"\b(?:\d{1,2}\.\s*)?(?:" + "|".join(_MONTHS) + r")(?:\s+(?:1[89]\d\d|20\d\d))?\b|\b(?:1[89]\d\d|20\d\d)\b", re.I
+)

@@ -19,6 +19,7 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "var" / "index"  # builds/ and the `current` pointer
     models_dir: Path = PROJECT_ROOT / "var" / "models"  # converted models (made once, on first use)
     embedder: str = DEFAULT_EMBEDDER
+    reader: bool = True  # answer with the trained reader (rag/reader_model); False: the hand rules
     max_tokens: int = 160
     overlap_tokens: int = 40
     dense_index: str = "flat16"
@@ -41,7 +42,7 @@ class Settings:
                 continue
             kind = type(getattr(cls(), f.name))
             try:
-                values[f.name] = raw if issubclass(kind, Path) else kind(raw)
+                values[f.name] = raw if issubclass(kind, Path) else _bool(raw) if kind is bool else kind(raw)
             except ValueError as exc:
                 raise ValueError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -53,3 +54,12 @@ class Settings:
         if "home" in values and "models_dir" not in values:
             values["models_dir"] = values["home"] / "models"
         return replace(cls(), **values)
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on", "ja"):
+        return True
+    if value in ("0", "false", "no", "off", "nei"):
+        return False
+    raise ValueError(raw)

@@ -7,6 +7,7 @@ Layout of an index folder:
     sentences.npy            int64 (n, 3): article number, start, end
     chunk_vectors.npy        float32 (n_chunks, dim), reused by incremental builds
     sentence_vectors.npy     float16 (n_sentences, dim), for answer-sentence scoring
+    reader_vectors.npy       float16 (n_sentences, dim) from the trained reader (when used)
     dense.faiss              FAISS index over the chunk vectors
     bm25/                    bm25s index over chunk terms
 """
@@ -53,6 +54,8 @@ class IndexData:
     bm25: object = None  # bm25s.BM25
     manifest: dict = field(default_factory=dict)
     path: Path | None = None
+    reader_vectors: object = None  # (n_sentences, dim) from the trained reader, or None
+    reader_id: str | None = None
 
     def __post_init__(self) -> None:
         self.article_index = {a.id: i for i, a in enumerate(self.articles)}
@@ -129,6 +132,8 @@ def save(data: IndexData, folder: Path, extra_manifest: dict | None = None) -> d
     np.save(folder / "sentences.npy", data.sentences.astype(np.int64))
     np.save(folder / "chunk_vectors.npy", data.chunk_vectors.astype(np.float32))
     np.save(folder / "sentence_vectors.npy", data.sentence_vectors.astype(np.float16))
+    if data.reader_vectors is not None:
+        np.save(folder / "reader_vectors.npy", np.asarray(data.reader_vectors).astype(np.float16))
     faiss.write_index(data.dense, str(folder / "dense.faiss"))
     data.bm25.save(str(folder / "bm25"), show_progress=False)
     manifest = {
@@ -136,6 +141,7 @@ def save(data: IndexData, folder: Path, extra_manifest: dict | None = None) -> d
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "package_version": __version__,
         "embedder": {"id": data.embedder_id, "dim": data.dim},
+        "reader": {"id": data.reader_id} if data.reader_vectors is not None else None,
         "chunker": {
             "max_tokens": data.chunker.max_tokens,
             "overlap_tokens": data.chunker.overlap_tokens,
@@ -233,12 +239,18 @@ def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> Inde
             bm25=bm25s.BM25.load(str(folder / "bm25"), show_progress=False),
             manifest=manifest,
             path=folder,
+            reader_vectors=RowFile(folder / "reader_vectors.npy") if (manifest.get("reader") or {}).get("id") else None,
+            reader_id=(manifest.get("reader") or {}).get("id"),
         )
     except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as exc:
         raise IndexLoadError(
             f"the index at {folder} could not be read ({exc}). Run `rag build` to rebuild it."
         ) from exc
-    if data.dense.ntotal != len(chunks) or len(data.sentence_vectors) != len(data.sentences):
+    if (
+        data.dense.ntotal != len(chunks)
+        or len(data.sentence_vectors) != len(data.sentences)
+        or (data.reader_vectors is not None and len(data.reader_vectors) != len(data.sentences))
+    ):
         raise IndexLoadError(
             f"the index at {folder} is inconsistent (vector and chunk counts differ). Run `rag build`."
         )

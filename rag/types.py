@@ -78,6 +78,8 @@ class Answer:
     passages: tuple[Passage, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str | None = None
+    kind: str = "answer"  # "smalltalk": a greeting or a question about the bot, answered without search
+    short_answer: dict | None = None  # {"article_id", "start", "end", "text"}: the name/date/number in the quote
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -89,4 +91,6 @@ class Answer:
         ]
         if data["notice"] is None:
             del data["notice"]
+        if data["short_answer"] is None:
+            del data["short_answer"]
         return data

@@ -39,10 +39,19 @@ class FakeEmbedder:
 register_embedder("fake", FakeEmbedder())
 
 
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """One folder of converted models for the whole run (the conversion writes ~490 MB)."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path, monkeypatch):
-    """Every test gets its own data folder; nothing touches var/ in the checkout."""
+def isolated_env(tmp_path, monkeypatch, models_dir):
+    """Every test gets its own data folder; nothing touches var/ in the checkout. Tests
+    answer with the hand rules unless they ask for the trained reader."""
     monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("RAG_MODELS_DIR", str(models_dir))
+    monkeypatch.setenv("RAG_READER", "0")
     monkeypatch.delenv("RAG_INDEX_DIR", raising=False)
     monkeypatch.delenv("RAG_ARTICLES_DIR", raising=False)
     monkeypatch.delenv("RAG_EMBEDDER", raising=False)
@@ -62,12 +71,12 @@ def fake_settings(tmp_path, articles_dir) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory) -> Settings:
-    """The shipped corpus indexed once with the real default embedder."""
+def seed_index(tmp_path_factory, models_dir) -> Settings:
+    """The shipped corpus indexed once with the real default embedder and the trained reader."""
     from index import run_build
 
     home = tmp_path_factory.mktemp("seed-home")
-    settings = Settings.from_env(env={}, home=home, articles_dir=SEED_ARTICLES)
+    settings = Settings.from_env(env={}, home=home, articles_dir=SEED_ARTICLES, models_dir=models_dir)
     run_build(settings)
     return settings
 

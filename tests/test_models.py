@@ -30,8 +30,8 @@ SAMPLE = [
 
 
 @pytest.fixture(scope="session")
-def converted(tmp_path_factory) -> Path:
-    return ensure_converted(tmp_path_factory.mktemp("models"))
+def converted(models_dir) -> Path:
+    return ensure_converted(models_dir)
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +135,7 @@ def test_converted_embedder_answers_offline(tmp_path, converted, monkeypatch):
         models_dir=converted.parent,
         articles_dir=PROJECT_ROOT / "data" / "articles",
         embedder="multilingual-e5-small",
+        reader=False,
     )
     run_build(settings)
     answer = Engine(settings).ask("Hvem er ny leder i NCE Smart Energy Markets?")

@@ -27,7 +27,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def app(seed_index, tmp_path_factory):
     home = tmp_path_factory.mktemp("ui-home")
-    settings = Settings.from_env(env={}, home=home, index_dir=seed_index.index_dir)
+    settings = Settings.from_env(env={}, home=home, index_dir=seed_index.index_dir, models_dir=seed_index.models_dir)
     port = _free_port()
     demo = serve(settings, port=port, block=False)
     yield f"http://127.0.0.1:{port}/", settings

@@ -52,7 +52,7 @@ def respond(engine: Engine, message: str, chat: list, questions: list, answers: 
         return "", chat, questions, answers, sources_panel(None), header_text(engine)
     chat.append({"role": "user", "content": md_text(answer.question)})
     chat.append({"role": "assistant", "content": chat_message(answer)})
-    questions.append(answer.question)
+    questions.append(None if answer.kind == "smalltalk" else answer.question)  # greetings are no context
     # what feedback stores; passages stay out of the per-session state (it is copied every turn)
     answers.append({k: v for k, v in answer.to_dict().items() if k in ("answer", "abstained", "citations")})
     return "", chat, questions, answers, sources_panel(answer), header_text(engine)

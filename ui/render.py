@@ -26,12 +26,26 @@ def chat_message(answer: Answer) -> str:
     notice = f"_{md_text(answer.notice)}_\n\n" if answer.notice else ""
     if answer.abstained:
         return notice + ABSTAIN_TEXT + " De nærmeste avsnittene står under **Kilder**."
+    if answer.kind == "smalltalk":
+        return md_text(answer.answer or "")
     marks = " ".join(f"[{n}]" for n in range(1, len(answer.citations) + 1))
-    return f"{notice}«{md_text(answer.answer or '')}» {marks}"
+    return f"{notice}«{_quote_with_short_answer(answer)}» {marks}"
+
+
+def _quote_with_short_answer(answer: Answer) -> str:
+    """The quote, escaped, with the short answer (name, date, number) in bold."""
+    text, short = answer.answer or "", answer.short_answer
+    if not short or not answer.citations:
+        return md_text(text)
+    offset = short["start"] - answer.citations[0].start
+    if not (0 <= offset and offset + len(short["text"]) <= len(text)) or text[offset:].find(short["text"]) != 0:
+        return md_text(text)
+    end = offset + len(short["text"])
+    return f"{md_text(text[:offset])} **{md_text(text[offset:end])}** {md_text(text[end:])}".strip()
 
 
 def sources_panel(answer: Answer | None) -> str:
-    if answer is None:
+    if answer is None or answer.kind == "smalltalk":
         return "<div class='rag-sources'><p>Kildene til svaret vises her.</p></div>"
     parts = ["<div class='rag-sources'>"]
     if answer.abstained:

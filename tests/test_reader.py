@@ -1,0 +1,116 @@
+"""The trained reader: smalltalk, the learned scorer, and answers on the shipped corpus."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from rag.answering import FEATURES, scorer_probability
+from rag.reader import READER_DIR, ReaderError, load_config
+from rag.reader_training import choose_threshold, fit_logistic, holds
+from rag.smalltalk import smalltalk_reply
+
+
+@pytest.mark.parametrize("message", ["Takk!", "Hei", "hei!", "Hva kan du?", "Tusen takk for hjelpen", "Hvem er du?"])
+def test_greetings_thanks_and_questions_about_the_bot_get_a_reply(message):
+    assert smalltalk_reply(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Hei, hvem leder CAAI?", "Hvem er ny leder i NCE Smart Energy Markets?", "Takk til hvem?", "Hva er CAAI?"],
+)
+def test_questions_are_not_smalltalk(message):
+    assert smalltalk_reply(message) is None
+
+
+def test_smalltalk_is_answered_without_search(fake_settings):
+    from index import Engine, run_build
+
+    run_build(fake_settings)
+    answer = Engine(fake_settings).ask("Takk!")
+    assert answer.kind == "smalltalk" and not answer.abstained
+    assert answer.citations == () and answer.passages == ()
+    assert "artikl" in answer.answer
+
+
+def test_logistic_scorer_learns_and_is_calibrated():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 3))
+    y = (x[:, 0] - 0.5 * x[:, 1] + rng.normal(scale=0.5, size=2000) > 0).astype(float)
+    scorer = fit_logistic(x, y)
+    p = scorer_probability(scorer, x)
+    assert ((p > 0.5) == (y > 0.5)).mean() > 0.85
+    assert scorer["coef"][0] > 0 > scorer["coef"][1] and abs(scorer["coef"][2]) < 0.3
+    assert abs(p.mean() - y.mean()) < 0.02  # calibrated on average
+
+
+def test_threshold_keeps_wrong_abstentions_bounded():
+    best = np.array([0.9, 0.8, 0.7, 0.2, 0.1, 0.3])
+    correct = np.array([True, True, True, False, True, False])
+    answerable = np.array([True, True, True, True, True, False])
+    t = choose_threshold(best, correct, answerable, max_wrong_abstain=0.25)
+    assert 0.3 < t < 0.7  # abstains on the unanswerable one, keeps the right ones
+    assert choose_threshold(best, correct, answerable, max_wrong_abstain=0.0) <= 0.1
+
+
+def test_answer_check_folds_case_quotes_and_dashes():
+    assert holds("Målet er «Hele Norge eksporterer» – i 2030.", ["hele norge eksporterer"])
+    assert not holds("Noe annet.", ["Abelia"])
+
+
+def test_shipped_reader_records_its_provenance():
+    config = load_config()
+    assert config["features"] == list(FEATURES)
+    assert len(config["scorer"]["coef"]) == len(FEATURES)
+    assert 0.0 <= config["threshold"] < 1.0
+    assert config["held_out"]["norquad_odd_acc_at_1_in_context"] > 0.5
+    assert (READER_DIR / "adapter_model.safetensors").stat().st_size < 10_000_000
+
+
+@pytest.mark.slow
+def test_reader_refuses_an_adapter_for_another_base(tmp_path, models_dir):
+    from rag.reader import Reader
+
+    folder = tmp_path / "reader"
+    shutil.copytree(READER_DIR, folder)
+    config = json.loads((folder / "reader.json").read_text())
+    config["base_sha256_12"] = "000000000000"
+    (folder / "reader.json").write_text(json.dumps(config))
+    with pytest.raises(ReaderError, match="another base model"):
+        Reader(models_dir, folder)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Hvem leder NCE SEM?", "Bilet"),
+        ("Hvor mange klynger har Smart Innovation Norway?", "tre klynger"),
+        ("<img src=x onerror=alert(1)> Hvem er ny leder i NCE Smart Energy Markets?", "Bilet"),
+        ("Hvem er ny leder i NCE Smart Energy Markets?", "Inge Michael Bilet"),
+    ],
+)
+def test_reader_answers_with_verbatim_citations(seed_engine, question, expected):
+    answer = seed_engine.ask(question)
+    assert not answer.abstained and expected in answer.answer
+    texts = {a.id: a.text for a in seed_engine.served().answerer.data.articles}
+    for c in answer.citations:
+        assert texts[c.article_id][c.start : c.end] == c.quote
+    if answer.short_answer:
+        s = answer.short_answer
+        assert texts[s["article_id"]][s["start"] : s["end"]] == s["text"] and s["text"] in answer.answer
+
+
+@pytest.mark.slow
+def test_reader_says_what_smart_innovation_norway_does(seed_engine):
+    answer = seed_engine.ask("Hva gjør Smart Innovation Norway?")
+    assert answer.answer != "Europa gjør det, og Smart Innovation Norway gjør det."
+
+
+@pytest.mark.slow
+def test_reader_abstains_on_a_question_the_articles_do_not_hold(seed_engine):
+    assert seed_engine.ask("Hvem vant fotball-VM i 1994?").abstained
