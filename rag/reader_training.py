@@ -198,17 +198,38 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int 
     return {"mean": mean.tolist(), "scale": scale.tolist(), "coef": w[:-1].tolist(), "bias": float(w[-1])}
 
 
+def fit_listwise(x: np.ndarray, y: np.ndarray, group: np.ndarray, scorer: dict, l2: float = 1.0, steps: int = 400):
+    """Weights for choosing among one question's candidates: softmax over each question's
+    candidates, maximising the probability of its positives (Adam), on the features
+    standardised as in `scorer`. Questions with no positive candidate are left out."""
+    z = (x - np.asarray(scorer["mean"])) / np.asarray(scorer["scale"])
+    groups = [ix for ix in (np.where(group == g)[0] for g in np.unique(group)) if y[ix].max() > 0]
+    w, m, v = np.zeros(z.shape[1]), np.zeros(z.shape[1]), np.zeros(z.shape[1])
+    for t in range(1, steps + 1):
+        grad = l2 * w
+        for ix in groups:
+            s = z[ix] @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            r = p * y[ix]
+            grad += (p - r / r.sum()) @ z[ix]
+        m, v = 0.9 * m + 0.1 * grad, 0.999 * v + 0.001 * grad**2
+        w -= 0.05 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    return w.tolist()
+
+
 def choose_threshold(best_prob: np.ndarray, correct: np.ndarray, answerable: np.ndarray, max_wrong_abstain=0.10):
     """The abstention threshold that maximises (answered right among answerable) +
-    (abstained among unanswerable), each as a rate, keeping answerable questions
-    wrongly abstained (where the best sentence was right) at most `max_wrong_abstain`."""
+    (abstained among unanswerable), each as a rate, while abstaining on at most
+    `max_wrong_abstain` of the answerable questions (what `rag eval` calls wrongly
+    abstained)."""
     best, best_t = -1.0, 0.0
     has_unans = (~answerable).any()
     values = np.unique(best_prob)
     for t in np.concatenate([[0.0], (values[:-1] + values[1:]) / 2, values[-1:] + 1e-6]):
         answered = best_prob >= t
         hit = (answered & correct & answerable).sum() / max(1, answerable.sum())
-        wrong_abstain = (~answered & correct & answerable).sum() / max(1, answerable.sum())
+        wrong_abstain = (~answered & answerable).sum() / max(1, answerable.sum())
         unans = (~answered & ~answerable).sum() / max(1, (~answerable).sum()) if has_unans else 0.0
         if wrong_abstain <= max_wrong_abstain and hit + unans > best:
             best, best_t = hit + unans, float(t)

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from rag.answering import FEATURES, scorer_probability
+from rag.answering import CONFIDENCE, FEATURES, scorer_probability
 from rag.reader import READER_DIR, ReaderError, load_config
 from rag.reader_training import choose_threshold, fit_logistic, holds
 from rag.smalltalk import smalltalk_reply
@@ -49,12 +49,13 @@ def test_logistic_scorer_learns_and_is_calibrated():
 
 
 def test_threshold_keeps_wrong_abstentions_bounded():
-    best = np.array([0.9, 0.8, 0.7, 0.2, 0.1, 0.3])
-    correct = np.array([True, True, True, False, True, False])
-    answerable = np.array([True, True, True, True, True, False])
-    t = choose_threshold(best, correct, answerable, max_wrong_abstain=0.25)
-    assert 0.3 < t < 0.7  # abstains on the unanswerable one, keeps the right ones
-    assert choose_threshold(best, correct, answerable, max_wrong_abstain=0.0) <= 0.1
+    best = np.array([0.9, 0.8, 0.7, 0.2, 0.3, 0.1])
+    correct = np.array([True, True, True, False, False, False])
+    answerable = np.array([True, True, True, True, False, False])
+    # may abstain on 1 of 4 answerable: abstains on the wrong one and both unanswerable
+    assert 0.3 < choose_threshold(best, correct, answerable, max_wrong_abstain=0.25) < 0.7
+    # may abstain on none: only the unanswerable one below every answerable one
+    assert 0.1 < choose_threshold(best, correct, answerable, max_wrong_abstain=0.0) < 0.2
 
 
 def test_answer_check_folds_case_quotes_and_dashes():
@@ -65,7 +66,9 @@ def test_answer_check_folds_case_quotes_and_dashes():
 def test_shipped_reader_records_its_provenance():
     config = load_config()
     assert config["features"] == list(FEATURES)
-    assert len(config["scorer"]["coef"]) == len(FEATURES)
+    assert len(config["scorer"]["coef"]) == len(config["scorer"]["select"]) == len(FEATURES)
+    assert config["confidence_features"] == list(CONFIDENCE)
+    assert len(config["scorer"]["confidence"]["coef"]) == len(CONFIDENCE)
     assert 0.0 <= config["threshold"] < 1.0
     assert config["held_out"]["norquad_odd_acc_at_1_in_context"] > 0.5
     assert (READER_DIR / "adapter_model.safetensors").stat().st_size < 10_000_000
