@@ -128,7 +128,7 @@ def probe(index_dir: str, embedder: str, queries: int, sentence_mean: bool = Fal
     t0 = time.perf_counter()
     from index import Engine
 
-    settings = Settings(index_dir=Path(index_dir), embedder=embedder)
+    settings = Settings.from_env(index_dir=Path(index_dir), embedder=embedder)
     engine = Engine(use_sentence_mean(settings) if sentence_mean else settings)
     engine.ask("Hvem er ny leder i NCE Smart Energy Markets?")
     ready_s = time.perf_counter() - t0

@@ -70,7 +70,7 @@ def run_build(settings: Settings, progress: Progress | None = None) -> BuildRepo
         )
         partial = root.new_build_dir()
         try:
-            save(data, partial)
+            save(data, partial, {"embedder_setting": settings.embedder})
             _validate(partial, data, embedder, reader)
             final = root.finish(partial)
         except BaseException as exc:

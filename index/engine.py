@@ -66,10 +66,14 @@ class Engine:
         return self._served
 
     def _load(self, path: Path) -> Served:
-        embedder = load_embedder(self.settings.embedder, self.settings.models_dir)
         data = load(path)
+        name = self.settings.embedder
+        if not self.settings.embedder_chosen:  # no --embedder / RAG_EMBEDDER: the one the index was built with
+            name = data.manifest.get("embedder_setting", name)
+        embedder = load_embedder(name, self.settings.models_dir)
         check_embedder(data.manifest, embedder.id, embedder.dim, path)
-        reader = load_reader(self.settings.models_dir) if self.settings.reader else None
+        use_reader = self.settings.reader if self.settings.reader_chosen else data.reader_id is not None
+        reader = load_reader(self.settings.models_dir) if use_reader else None
         if reader is not None and data.reader_id != reader.id:
             raise IndexLoadError(
                 f"the index at {path} was built {'with the reader ' + repr(data.reader_id) if data.reader_id else 'without the reader'}, "

@@ -308,7 +308,7 @@ class Answerer:
         if p < reader.threshold and w.abstain:
             return Answer(question, None, True, round(p, 4), (), passages, notice=notice)
         chosen = self._with_neighbour(best, info, question, search_text, set(ids))
-        if len(chosen) == 1 and self._starts_with_pronoun(best):
+        if len(chosen) == 1 and self._needs_referent(best, info["kind"]):
             previous = best - 1
             if previous >= 0 and data.sentences[previous][0] == data.sentences[best][0]:
                 chosen = [previous, best]
@@ -360,9 +360,13 @@ class Answerer:
                 return pair
         return [best]
 
-    def _starts_with_pronoun(self, sid: int) -> bool:
-        first = self.data.sentence_text(sid).split(maxsplit=1)
-        return bool(first) and first[0].strip(',.:;«»"').lower() in _PRONOUN_START
+    def _needs_referent(self, sid: int, kind: str | None) -> bool:
+        """The sentence leans on the one before: it starts with a pronoun, or it answers
+        a hvem question with a han/hun whose name stands in the sentence before."""
+        tokens = [t.strip(',.:;«»"').lower() for t in self.data.sentence_text(sid).split()]
+        if tokens and tokens[0] in _PRONOUN_START:
+            return True
+        return kind == "name" and any(t in ("han", "hun", "ho") for t in tokens)
 
     def _window(self, sid: int) -> str:
         """The sentence with its neighbours in the same article."""

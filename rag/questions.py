@@ -36,6 +36,9 @@ _NORWEGIAN = frozenset(
 _NAME_RUN_RE = re.compile(r"(?<=\s)[A-ZÆØÅ][\wæøåÆØÅ-]*(?:\s+[A-ZÆØÅ][\wæøåÆØÅ-]*)*")
 
 
+_MARKUP_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
+
+
 class EmptyQuestion(ValueError):
     """The question has no words in it."""
 
@@ -47,6 +50,7 @@ def clean_question(text: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, str
     nothing is left.
     """
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    text = _MARKUP_RE.sub(" ", text)  # pasted HTML tags are noise, never part of a question
     text = " ".join(text.split())
     if not any(ch.isalnum() for ch in text):
         raise EmptyQuestion(

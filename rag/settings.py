@@ -19,7 +19,9 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "var" / "index"  # builds/ and the `current` pointer
     models_dir: Path = PROJECT_ROOT / "var" / "models"  # converted models (made once, on first use)
     embedder: str = DEFAULT_EMBEDDER
-    reader: bool = True  # answer with the trained reader (rag/reader_model); False: the hand rules
+    embedder_chosen: bool = False  # False: serve an index with the embedder it was built with
+    reader: bool = True  # build with the trained reader (rag/reader_model); False: the hand rules
+    reader_chosen: bool = False  # False: serve an index with or without the reader, as it was built
     max_tokens: int = 160
     overlap_tokens: int = 40
     dense_index: str = "flat16"
@@ -46,6 +48,9 @@ class Settings:
             except ValueError as exc:
                 raise ValueError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
+        for name in ("embedder", "reader"):
+            if name in values:
+                values[f"{name}_chosen"] = True
         for name in ("home", "articles_dir", "index_dir", "models_dir"):
             if name in values:
                 values[name] = Path(values[name]).expanduser()
