@@ -71,7 +71,8 @@ def test_markup_in_questions_is_escaped(client):
         client, "<img src=x onerror=alert(1)> [klikk](javascript:alert(1)) Hvem er CEO i eSmart Systems?"
     )
     user = chat[-2]["content"][0]["text"] if isinstance(chat[-2]["content"], list) else chat[-2]["content"]
-    assert "<img" not in user and "&lt;img" in user and "\\[klikk\\]" in user
+    # HTML tags are dropped from a question; Markdown is escaped
+    assert "<img" not in user and "onerror" not in user and "\\[klikk\\]" in user
 
 
 def test_render_escapes_article_text():
