@@ -15,7 +15,6 @@ Layout of an index folder:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import numpy as np
 
 from rag import __version__
 from rag.chunking import ChunkerSettings
+from rag.models import file_hash
 from rag.norwegian import ANALYZER_VERSION
 from rag.types import Article, Chunk
 
@@ -150,7 +150,7 @@ def save(data: IndexData, folder: Path, extra_manifest: dict | None = None) -> d
         "dense_index": data.dense_kind,
         "analyzer_version": ANALYZER_VERSION,
         "counts": {"articles": len(data.articles), "chunks": len(data.chunks), "sentences": len(data.sentences)},
-        "files": {name: _sha256(folder / name) for name in _data_files(folder)},
+        "files": {name: file_hash(folder / name) for name in _data_files(folder)},
     } | (extra_manifest or {})
     _write_json_atomic(folder / MANIFEST, manifest)
     data.manifest, data.path = manifest, folder
@@ -206,7 +206,7 @@ def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> Inde
             path = folder / name
             if not path.exists():
                 raise IndexLoadError(f"the index at {folder} is damaged ({name} is missing). Run `rag build`.")
-            if _sha256(path) != digest:
+            if file_hash(path) != digest:
                 raise IndexLoadError(
                     f"the index at {folder} is damaged ({name} does not match its checksum). Run `rag build`."
                 )
@@ -259,14 +259,6 @@ def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> Inde
 
 def _data_files(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_json_atomic(path: Path, obj: dict) -> None:
