@@ -425,6 +425,8 @@ def format_answer(answer: Answer) -> str:
             text = " ".join(p.text.split())
             lines.append(f"  {n}. {p.title}\n     {text[:300]}{'…' if len(text) > 300 else ''}")
         return "\n".join(lines)
+    if answer.kind == "smalltalk":
+        return "\n".join([*lines, answer.answer or ""])
     marks = "".join(f"[{n}]" for n in range(1, len(answer.citations) + 1))
     lines += [f"«{answer.answer}» {marks}", "", "Kilder:"]
     for n, c in enumerate(answer.citations, 1):

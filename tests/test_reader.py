@@ -42,6 +42,9 @@ def test_smalltalk_is_answered_without_search(fake_settings):
     assert answer.kind == "smalltalk" and not answer.abstained
     assert answer.citations == () and answer.passages == ()
     assert "artikl" in answer.answer
+    from rag.cli import format_answer
+
+    assert format_answer(answer) == answer.answer  # no empty source list
 
 
 def test_logistic_scorer_learns_and_is_calibrated():
