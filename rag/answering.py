@@ -166,60 +166,32 @@ class Answerer:
     ) -> Answer:
         data, w = self.data, self.weights
         passages = tuple(self._passage(h) for h in hits[:n_passages])
-        vocabulary = data.bm25.vocab_dict
-        query = weighted_terms(question)
-        if follow_up:  # earlier questions help, but count less than the question asked now
-            for term, weight in weighted_terms(search_text).items():
-                query.setdefault(term, 0.5 * weight)
-        english = is_english(question)
-        if english:  # English words rarely occur in Norwegian text; names and loanwords do
-            query = {t: wt for t, wt in query.items() if t in vocabulary}
-        kind = question_type(question)
-        asked = search_text  # names already in the conversation are not an answer to it
-        if w.abstain and unknown_names(question, vocabulary):
+        if w.abstain and unknown_names(question, data.bm25.vocab_dict):
             return Answer(question, None, True, 0.0, (), passages, notice=notice)
-
-        candidates: dict[int, float] = {}
-        for rank, hit in enumerate(hits[: self.chunks_for_sentences]):
-            chunk = data.chunks[hit.chunk]
-            for s in range(chunk.first_sentence, chunk.last_sentence):
-                candidates.setdefault(s, 1.0 - rank / self.chunks_for_sentences)
-        if not candidates:
+        ids, features, info = self.candidate_features(question, search_text, follow_up, qvec, hits)
+        if not ids:
             return Answer(question, None, True, 0.0, (), passages, notice=notice)
-        ids = np.fromiter(candidates, dtype=np.int64)
-        dense = np.asarray(data.sentence_vectors[ids], dtype=np.float32) @ qvec.astype(np.float32)
+        query, english = info["query"], info["english"]
         scored = []
-        for sid, sim in zip(ids.tolist(), dense.tolist()):
-            text = data.sentence_text(sid)
-            covered = coverage(query, text) if query else w.min_coverage
-            around = coverage(query, self._window(sid)) if query else w.min_coverage
+        for sid, row in zip(ids, features[:, 2:].tolist()):
+            sim, covered, around, phrase, rank, kind_match, slot, heading = row
+            if not query:
+                covered = around = w.min_coverage
             score = (
                 w.dense * sim
                 + w.lexical * covered
                 + w.context * around
-                + w.phrase * phrase_overlap(question, text)
-                + w.chunk_rank * candidates[sid]
-                + w.question_type * type_match(kind, text, asked)
-                - w.slot_penalty * (not slot_filled(question, text))
-                - w.heading_penalty * is_heading(text)
+                + w.phrase * phrase
+                + w.chunk_rank * rank
+                + w.question_type * kind_match
+                - w.slot_penalty * (not slot)
+                - w.heading_penalty * heading
             )
             scored.append((score, sid, covered))
         best_score, best, best_cov = max(scored)
-        chosen = [best]
-        # A neighbour joins when it carries what the best sentence lacks (the name, the date, ...).
-        for other in (best - 1, best + 1):
-            if other not in candidates or data.sentences[other][0] != data.sentences[best][0]:
-                continue
-            pair = sorted([best, other])
-            text = data.articles[data.sentences[best][0]].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
-            pair_cov = coverage(query, text)
-            gain = w.lexical * (pair_cov - best_cov) + w.question_type * (
-                type_match(kind, text, asked) - type_match(kind, data.sentence_text(best), asked)
-            )
-            if gain > w.pair_penalty and not is_heading(data.sentence_text(other)):
-                chosen, best_cov = pair, pair_cov
-                best_score += gain - w.pair_penalty
-                break
+        chosen, gain = self._with_neighbour(best, best_cov, info, search_text, set(ids))
+        if len(chosen) == 2:
+            best_score += gain - w.pair_penalty
         art, start, end = data.sentences[chosen[0]][0], data.sentences[chosen[0]][1], data.sentences[chosen[-1]][2]
         text = data.articles[art].text[start:end]
         passage_cov = max((coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
@@ -247,8 +219,10 @@ class Answerer:
     def candidate_features(
         self, question: str, search_text: str, follow_up: bool, qvec: np.ndarray, hits: list[Hit]
     ) -> tuple[list[int], np.ndarray, dict]:
-        """The candidate sentences of the top chunks and their features (FEATURES order;
-        the two reader columns are left at 0 for the caller), plus the question analysis."""
+        """The candidate sentences of the top chunks and their features (FEATURES order,
+        float64; the two reader columns are left at 0 for the caller), plus the question
+        analysis: its weighted terms (earlier questions at half weight for a follow-up;
+        for English only terms the articles have), its kind, whether it is English."""
         data = self.data
         query = weighted_terms(question)
         if follow_up:
@@ -264,7 +238,7 @@ class Answerer:
             for s in range(chunk.first_sentence, chunk.last_sentence):
                 rank.setdefault(s, 1.0 - r / self.chunks_for_sentences)
         ids = list(rank)
-        rows = np.zeros((len(ids), len(FEATURES)), dtype=np.float32)
+        rows = np.zeros((len(ids), len(FEATURES)), dtype=np.float64)
         if ids:
             dense = np.asarray(data.sentence_vectors[np.asarray(ids)], dtype=np.float32) @ qvec.astype(np.float32)
         for row, sid in enumerate(ids):
@@ -299,6 +273,7 @@ class Answerer:
         ids, features, info = self.candidate_features(question, search_text, follow_up, qvec, hits)
         if not ids:
             return Answer(question, None, True, 0.0, (), passages, notice=notice)
+        features = features.astype(np.float32)  # as the scorer was fit
         rvec = reader.embed_questions([search_text])[0]
         sims = np.asarray(data.reader_vectors[np.asarray(ids)], dtype=np.float32) @ rvec
         features[:, 0], features[:, 1] = sims, sims - sims.max()
@@ -307,7 +282,9 @@ class Answerer:
         p = float(scorer_probability(reader.scorer["confidence"], confidence[None, :])[0])
         if p < reader.threshold and w.abstain:
             return Answer(question, None, True, round(p, 4), (), passages, notice=notice)
-        chosen = self._with_neighbour(best, info, question, search_text, set(ids))
+        chosen, _ = self._with_neighbour(
+            best, coverage(info["query"], data.sentence_text(best)), info, search_text, set(ids)
+        )
         if len(chosen) == 1 and self._needs_referent(best, info["kind"]):
             previous = best - 1
             if previous >= 0 and data.sentences[previous][0] == data.sentences[best][0]:
@@ -344,21 +321,23 @@ class Answerer:
         prob = float(scorer_probability(scorer, features[best : best + 1])[0])
         return best, np.array([prob, margin, focus, passage_cov if query else 0.0], dtype=np.float32)
 
-    def _with_neighbour(self, best: int, info: dict, question: str, asked: str, candidates: set[int]) -> list[int]:
-        """A neighbour joins when it carries what the best sentence lacks (the name, the date, ...)."""
+    def _with_neighbour(
+        self, best: int, best_cov: float, info: dict, asked: str, candidates: set[int]
+    ) -> tuple[list[int], float]:
+        """A neighbour joins when it carries what the best sentence lacks (the name, the
+        date, ...): the sentences chosen, and the gain that let the neighbour in (0 if none)."""
         data, w, query, kind = self.data, self.weights, info["query"], info["kind"]
-        best_cov = coverage(query, data.sentence_text(best)) if query else 0.0
         for other in (best - 1, best + 1):
             if other not in candidates or data.sentences[other][0] != data.sentences[best][0]:
                 continue
             pair = sorted([best, other])
             text = data.articles[data.sentences[best][0]].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
-            gain = w.lexical * ((coverage(query, text) if query else 0.0) - best_cov) + w.question_type * (
+            gain = w.lexical * (coverage(query, text) - best_cov) + w.question_type * (
                 type_match(kind, text, asked) - type_match(kind, data.sentence_text(best), asked)
             )
             if gain > w.pair_penalty and not is_heading(data.sentence_text(other)):
-                return pair
-        return [best]
+                return pair, gain
+        return [best], 0.0
 
     def _needs_referent(self, sid: int, kind: str | None) -> bool:
         """The sentence leans on the one before: it starts with a pronoun, or it answers

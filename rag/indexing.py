@@ -71,16 +71,10 @@ def build_index_data(
     cached_sentences: dict[str, np.ndarray] = {}
     if previous is not None and previous.embedder_id == embedder.id:
         cached_chunks = {c.id: previous.chunk_vectors[i] for i, c in enumerate(previous.chunks)}
-        previous_sentences = np.asarray(previous.sentence_vectors)
-        cached_sentences = {
-            _text_key(previous.sentence_text(i)): previous_sentences[i] for i in range(len(previous.sentences))
-        }
+        cached_sentences = _by_sentence_text(previous, previous.sentence_vectors)
     cached_reader: dict[str, np.ndarray] = {}
     if reader is not None and previous is not None and previous.reader_id == reader.id:
-        previous_reader = np.asarray(previous.reader_vectors[np.arange(len(previous.sentences))])
-        cached_reader = {
-            _text_key(previous.sentence_text(i)): previous_reader[i] for i in range(len(previous.sentences))
-        }
+        cached_reader = _by_sentence_text(previous, previous.reader_vectors)
     titles = {a.id: a.title for a in articles}
     chunk_inputs = [chunk_embedding_text(titles[c.article_id], c.text) for c in chunks]
     sentence_keys = [_text_key(t) for t in sentence_texts]
@@ -114,6 +108,12 @@ def build_index_data(
     data.bm25 = build_bm25(chunk_inputs)
     reused = len(chunks) + len(sentence_texts) * (2 if reader is not None else 1) - counter.done
     return data, BuildStats(embeddings_computed=counter.done, embeddings_reused=reused)
+
+
+def _by_sentence_text(previous: IndexData, vectors) -> dict[str, np.ndarray]:
+    """`previous`'s sentence vectors keyed by the hash of each sentence's text."""
+    rows = np.asarray(vectors)
+    return {_text_key(previous.sentence_text(i)): rows[i] for i in range(len(previous.sentences))}
 
 
 def _text_key(text: str) -> str:

@@ -126,6 +126,7 @@ def train_reader(
         ids, x, info = answerer.candidate_features(question, search_text, follow_up, qvec, hits)
         if not ids:
             continue
+        x = x.astype(np.float32)  # as the answerer reads them
         eq, es = encoders[unseen_by.get(search_text, "foldA")]
         sims = es([answerer.data.sentence_text(s) for s in ids]) @ eq([search_text])[0]
         x[:, 0], x[:, 1] = sims, sims - sims.max()
@@ -136,14 +137,8 @@ def train_reader(
         answerable.append(not gold.get("unanswerable"))
         removed.append(bool(without))
     x_all, y_all = np.vstack(feats), np.concatenate(labels)
-    np.savez(
-        work / "scorer_data.npz",
-        x=x_all,
-        y=y_all,
-        group=np.concatenate([np.full(len(y), n) for n, y in enumerate(labels)]),  # question number
-        answerable=np.array(answerable),
-    )
-    group = np.concatenate([np.full(len(y), n) for n, y in enumerate(labels)])
+    group = np.concatenate([np.full(len(y), n) for n, y in enumerate(labels)])  # question number
+    np.savez(work / "scorer_data.npz", x=x_all, y=y_all, group=group, answerable=np.array(answerable))
     real = np.concatenate([np.full(len(y), not r) for y, r in zip(labels, removed)])
     scorer = fit_logistic(x_all[real], y_all[real])
     scorer["select"] = fit_listwise(x_all[real], y_all[real], group[real], scorer)
