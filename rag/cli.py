@@ -14,6 +14,7 @@ from pathlib import Path
 from rag import __version__
 from rag.answering import ABSTAIN_TEXT
 from rag.embedders import EmbedderError
+from rag.fetch import FetchPolicy
 from rag.models import ModelError
 from rag.questions import EmptyQuestion
 from rag.settings import Settings
@@ -159,6 +160,18 @@ def _parser() -> argparse.ArgumentParser:
     rdr.add_argument("--out", type=Path, help="where the reader goes (default: rag/reader_model)")
     rdr.add_argument("--adapters", type=Path, help="reuse adapters trained earlier (folders final, foldA, foldB)")
     rdr.set_defaults(func=cmd_reader)
+
+    syn = sub.add_parser("sync", help="fetch new and changed articles from feeds and sitemaps into the article folder")
+    syn.add_argument("--articles", type=Path, help="article folder (default: data/articles, or RAG_ARTICLES_DIR)")
+    syn.add_argument("--feed", action="append", default=[], help="an RSS/Atom feed URL (repeat; default RAG_FEEDS)")
+    syn.add_argument("--sitemap", action="append", default=[], help="a sitemap URL (repeat; default RAG_SITEMAPS)")
+    syn.add_argument(
+        "--prune", action="store_true", help="delete synced articles that left a feed or sitemap read this run"
+    )
+    syn.add_argument("--delay", type=float, default=FetchPolicy.delay_s, help="seconds between requests to a host")
+    syn.add_argument("--max-bytes", type=int, default=FetchPolicy.max_bytes, help="largest page or feed read, in bytes")
+    syn.add_argument("--json", action="store_true", help="print the sync report as JSON")
+    syn.set_defaults(func=cmd_sync)
 
     idx = sub.add_parser("index", help="show or change which build is in service")
     common(idx)
@@ -368,9 +381,45 @@ def _env_path(name: str) -> Path | None:
     return Path(os.environ[name]) if os.environ.get(name) else None
 
 
+def cmd_sync(args, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from rag.sync import SyncLocked, sync
+
+    feeds, sitemaps = (args.feed, args.sitemap) if args.feed or args.sitemap else (settings.feeds, settings.sitemaps)
+    if not feeds and not sitemaps:
+        print(
+            "rag sync: ingen kilder (gi --feed/--sitemap, eller RAG_FEEDS/RAG_SITEMAPS); ingenting å hente.",
+            file=sys.stderr,
+        )
+        return 0
+    if args.delay < 0 or args.max_bytes < 1:
+        raise CliError("--delay must be 0 or more and --max-bytes at least 1", EXIT_USAGE)
+    policy = replace(FetchPolicy(), delay_s=args.delay, max_bytes=args.max_bytes)
+    try:
+        report = sync(
+            settings.articles_dir,
+            list(feeds),
+            list(sitemaps),
+            policy,
+            prune=args.prune,
+            progress=_progress_bar("Henter artikler", unit="side"),
+        )
+    except SyncLocked as exc:
+        raise CliError(str(exc), code=75) from exc
+    for warning in report.warnings:
+        print(f"advarsel: {warning}", file=sys.stderr)
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.summary())
+    if not report.ok:
+        print("rag: nothing could be read; the article folder is unchanged", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_index(args, settings: Settings) -> int:
     from index import IndexRoot
     from rag.store import read_manifest
+    from rag.sync import last_sync
 
     root = IndexRoot(settings.index_dir)
     if args.action == "rollback":
@@ -387,6 +436,7 @@ def cmd_index(args, settings: Settings) -> int:
     if current:
         manifest = read_manifest(current)
         status |= {k: manifest.get(k) for k in ("created_at", "counts", "embedder", "package_version")}
+    status["last_sync"] = last_sync(settings.articles_dir)
     if args.json:
         print(json.dumps(status, ensure_ascii=False, indent=2))
     elif not current:
@@ -397,6 +447,12 @@ def cmd_index(args, settings: Settings) -> int:
             f"I bruk: {current.name} (bygget {status['created_at']})\n"
             f"  {counts['articles']} artikler, {counts['chunks']} biter, embedder {status['embedder']['id']}\n"
             f"  bygg på disk: {', '.join(builds)}"
+        )
+    if not args.json and status["last_sync"]:
+        done = status["last_sync"]
+        print(
+            f"  siste sync: {done['started']}: {done['new']} nye, {done['changed']} endret, "
+            f"{done['failed']} feilet, {done['removed']} fjernet"
         )
     return 0
 
@@ -435,7 +491,7 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _progress_bar(label: str):
+def _progress_bar(label: str, unit: str = "emb"):
     from tqdm import tqdm
 
     bar = None
@@ -443,7 +499,7 @@ def _progress_bar(label: str):
     def update(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, desc=label, unit="emb", file=sys.stderr, disable=None, leave=False)
+            bar = tqdm(total=total, desc=label, unit=unit, file=sys.stderr, disable=None, leave=False)
         bar.n = done
         bar.refresh()
         if done >= total:

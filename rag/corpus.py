@@ -36,9 +36,9 @@ def load_articles(directory: Path, max_bytes: int = MAX_FILE_BYTES) -> LoadResul
     result = LoadResult()
     seen: dict[str, Path] = {}
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        if path.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in path.parts):
-            continue
         rel = path.relative_to(directory)
+        if path.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts):
+            continue
         try:
             size = path.stat().st_size
             if size > max_bytes:
@@ -139,17 +139,23 @@ def _parse_jsonl(text: str, default_id: str):
 
 
 def _parse_html(html: str, default_id: str, source: str) -> Article:
+    meta, body = extract_html(html)
+    return _article(meta, default_id, meta.get("title"), body, source)
+
+
+def extract_html(html: str | bytes, url: str | None = None) -> tuple[dict, str]:
+    """The article in a web page, by trafilatura: its metadata (title, url, date, author,
+    where found) and its body text, paragraphs one per line. Raises BadArticle."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, include_comments=False, include_tables=True, with_metadata=True)
+    doc = trafilatura.bare_extraction(html, url=url, include_comments=False, include_tables=True, with_metadata=True)
     if doc is None:
         raise BadArticle("no article text found in the HTML")
     data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     body = data.get("text") or ""
     if not body.strip():
         raise BadArticle("no article text found in the HTML")
-    meta = {k: data.get(k) for k in _META_KEYS if data.get(k)}
-    return _article(meta, default_id, meta.get("title"), body, source)
+    return {k: data.get(k) for k in _META_KEYS if data.get(k)}, body
 
 
 def _article(meta: dict, default_id: str, title, body: str, source: str) -> Article:

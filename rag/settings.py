@@ -26,6 +26,8 @@ class Settings:
     overlap_tokens: int = 40
     dense_index: str = "flat16"
     keep_builds: int = 3
+    feeds: tuple[str, ...] = ()  # RSS/Atom feeds `rag sync` reads (RAG_FEEDS: URLs separated by spaces or commas)
+    sitemaps: tuple[str, ...] = ()  # sitemaps `rag sync` reads (RAG_SITEMAPS)
 
     @property
     def chunker(self) -> ChunkerSettings:
@@ -44,6 +46,9 @@ class Settings:
                 continue
             kind = type(getattr(cls(), f.name))
             try:
+                if kind is tuple:
+                    values[f.name] = tuple(raw.replace(",", " ").split())
+                    continue
                 values[f.name] = raw if issubclass(kind, Path) else _bool(raw) if kind is bool else kind(raw)
             except ValueError as exc:
                 raise ValueError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc

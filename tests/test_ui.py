@@ -88,6 +88,19 @@ def test_render_escapes_article_text():
     assert "<script>" not in chat_message(answer)
 
 
+def test_source_title_links_to_the_article_with_its_date():
+    from rag.types import Answer, Citation
+    from ui.render import sources_panel
+
+    url = "https://example.no/nyheter/ny-leder?a=1&b='2'"
+    c = Citation("a", "Ny leder", url, "2026-11-20", "Hun leder.", 0, 10)
+    html = sources_panel(Answer("q", "Hun leder.", False, 1.0, (c,), ()))
+    assert "<a href='https://example.no/nyheter/ny-leder?a=1&amp;b=&#x27;2&#x27;' target='_blank' " in html
+    assert "rel='noopener noreferrer'>Ny leder</a>" in html and "2026-11-20" in html
+    ftp = sources_panel(Answer("q", "Hun leder.", False, 1.0, (Citation("a", "T", "ftp://x/y", None, "q", 0, 1),), ()))
+    assert "<a " not in ftp
+
+
 def test_login_is_required_beyond_loopback(seed_index):
     with pytest.raises(ValueError, match="without login"):
         serve(seed_index, host="0.0.0.0", port=_free_port(), block=False)

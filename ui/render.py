@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlsplit
 
 from rag.answering import ABSTAIN_TEXT
 from rag.types import Answer, Citation, Passage
@@ -69,11 +70,13 @@ def sources_panel(answer: Answer | None) -> str:
 
 
 def _header(n: int, title: str, date: str | None, url: str | None) -> str:
-    line = f"<div class='rag-source-head'><span class='rag-num'>[{n}]</span> <strong>{html.escape(title)}</strong>"
+    """Number, title (a link to the original article when its URL is http(s)) and date."""
+    name = html.escape(title)
+    if url and urlsplit(url).scheme in ("http", "https"):
+        name = f"<a href='{html.escape(url, quote=True)}' target='_blank' rel='noopener noreferrer'>{name}</a>"
+    line = f"<div class='rag-source-head'><span class='rag-num'>[{n}]</span> <strong>{name}</strong>"
     if date:
         line += f" <span class='rag-date'>{html.escape(date)}</span>"
-    if url and url.startswith(("https://", "http://")):
-        line += f" <a href='{html.escape(url, quote=True)}' target='_blank' rel='noopener noreferrer'>lenke</a>"
     return line + "</div>"
 
 
