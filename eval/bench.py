@@ -21,8 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from rag.eval.runner import GOLD, read_gold
 
-from eval.runner import GOLD, read_gold
 from rag.chunking import sentence_spans
 from rag.corpus import load_articles
 from rag.embedders import Embedder, load_embedder, register_embedder
@@ -88,7 +88,7 @@ def make_corpus(source: Path, n_chunks: int, folder: Path, seed: int = 0) -> int
 def run_size(
     settings: Settings, n_chunks: int, out: Path, queries: int, progress=None, sentence_mean: bool = False
 ) -> dict:
-    from index import run_build
+    from rag.index import run_build
 
     work = out / f"{n_chunks}{'-sentence-mean' if sentence_mean else ''}"
     make_corpus(settings.articles_dir, n_chunks, work / "articles")
@@ -99,7 +99,7 @@ def run_size(
     report = run_build(bench_settings, progress=progress)
     build_s = time.perf_counter() - t0
     probe = subprocess.run(
-        [sys.executable, "-m", "eval.bench", str(bench_settings.index_dir), settings.embedder, str(queries)]
+        [sys.executable, "-m", "rag.eval.bench", str(bench_settings.index_dir), settings.embedder, str(queries)]
         + (["--sentence-mean"] if sentence_mean else []),
         capture_output=True,
         text=True,
@@ -126,7 +126,7 @@ def probe(index_dir: str, embedder: str, queries: int, sentence_mean: bool = Fal
     import psutil
 
     t0 = time.perf_counter()
-    from index import Engine
+    from rag.index import Engine
 
     settings = Settings.from_env(index_dir=Path(index_dir), embedder=embedder)
     engine = Engine(use_sentence_mean(settings) if sentence_mean else settings)

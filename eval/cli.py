@@ -6,13 +6,14 @@ import copy
 import json
 from dataclasses import replace
 
-from eval.norquad import load_norquad, write_articles
-from eval.runner import GOLD, compare, evaluate, format_table, plot, read_gold
+from rag.eval.norquad import load_norquad, write_articles
+from rag.eval.runner import GOLD, compare, evaluate, format_table, plot, read_gold
+
 from rag.answering import Answerer
 
 
 def run_eval(args, settings, make_engine, progress_bar) -> int:
-    from index import Engine, run_build
+    from rag.index import Engine, run_build
 
     report: dict = {}
     if not args.no_gold:

@@ -6,7 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from eval.metrics import KS, LOWER_IS_BETTER, score_row, summarise
+from rag.eval.metrics import KS, LOWER_IS_BETTER, score_row, summarise
+
 from rag.batch import answer_item
 
 GOLD = Path(__file__).parent / "data" / "seed_qa.jsonl"

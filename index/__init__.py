@@ -6,8 +6,8 @@ An index root holds versioned builds and a `current` pointer:
     <root>/build.lock            held while a build runs
 """
 
-from index.build import BuildReport, run_build
-from index.engine import Engine, NoIndexError
-from index.publish import BuildLocked, IndexRoot
+from rag.index.build import BuildReport, run_build
+from rag.index.engine import Engine, NoIndexError
+from rag.index.publish import BuildLocked, IndexRoot
 
 __all__ = ["BuildLocked", "BuildReport", "Engine", "IndexRoot", "NoIndexError", "run_build"]

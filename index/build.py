@@ -6,7 +6,8 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 
-from index.publish import IndexRoot
+from rag.index.publish import IndexRoot
+
 from rag.corpus import content_hash, load_articles
 from rag.embedders import load_embedder
 from rag.indexing import Progress, build_index_data

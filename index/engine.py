@@ -12,7 +12,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.publish import IndexRoot
+from rag.index.publish import IndexRoot
+
 from rag.answering import Answerer
 from rag.embedders import load_embedder
 from rag.reader import load_reader

@@ -182,8 +182,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_reader(args, settings: Settings) -> int:
-    from eval.norquad import load_norquad
-    from eval.runner import GOLD, read_gold
+    from rag.eval.norquad import load_norquad
+    from rag.eval.runner import GOLD, read_gold
     from rag.reader import READER_DIR
     from rag.reader_pipeline import train_reader
 
@@ -219,8 +219,8 @@ def cmd_models(args, settings: Settings) -> int:
 
 
 def cmd_build(args, settings: Settings) -> int:
-    from index import BuildLocked, run_build
-    from index.build import BuildError
+    from rag.index import BuildLocked, run_build
+    from rag.index.build import BuildError
 
     try:
         report = run_build(settings, progress=_progress_bar("Bygger indeks"))
@@ -272,13 +272,13 @@ def _ask_jsonl(engine, source: str, passages: int | None) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from eval.cli import run_eval
+    from rag.eval.cli import run_eval
 
     return run_eval(args, settings, _engine, _progress_bar)
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from eval.bench import EMBEDDED_CHUNKS_PER_S, format_table, run_size
+    from rag.eval.bench import EMBEDDED_CHUNKS_PER_S, format_table, run_size
 
     try:
         sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
@@ -309,8 +309,8 @@ def cmd_bench(args, settings: Settings) -> int:
 
 
 def cmd_load(args, settings: Settings) -> int:
-    from eval.load import library_asker, run_load, server_asker
-    from eval.runner import GOLD, read_gold
+    from rag.eval.load import library_asker, run_load, server_asker
+    from rag.eval.runner import GOLD, read_gold
 
     questions = [g["question"] for g in read_gold(GOLD) if not g.get("history")]
     make = server_asker(args.url) if args.url else library_asker(_engine(settings))
@@ -331,7 +331,7 @@ def cmd_load(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from ui.app import serve
+    from rag.ui.app import serve
 
     _engine(settings)  # build on first use, so the page never starts empty
     demo = serve(settings, host=args.host, port=args.port, users_file=args.users, block=False)
@@ -341,7 +341,7 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_feedback(args, settings: Settings) -> int:
-    from ui.feedback import latest
+    from rag.ui.feedback import latest
 
     rows = latest(settings.home, args.n)
     if not rows:
@@ -355,7 +355,7 @@ def cmd_feedback(args, settings: Settings) -> int:
 def cmd_user(args, settings: Settings) -> int:
     import getpass
 
-    from ui.auth import add_user
+    from rag.ui.auth import add_user
 
     password = getpass.getpass(f"Passord for {args.name}: ")
     if len(password) < 8 or password != getpass.getpass("Gjenta passordet: "):
@@ -417,7 +417,7 @@ def cmd_sync(args, settings: Settings) -> int:
 
 
 def cmd_index(args, settings: Settings) -> int:
-    from index import IndexRoot
+    from rag.index import IndexRoot
     from rag.store import read_manifest
     from rag.sync import last_sync
 
@@ -459,8 +459,8 @@ def cmd_index(args, settings: Settings) -> int:
 
 def _engine(settings: Settings):
     """The engine for the index in service; builds it first when there is none yet."""
-    from index import Engine, IndexRoot, run_build
-    from index.build import BuildError
+    from rag.index import Engine, IndexRoot, run_build
+    from rag.index.build import BuildError
 
     if IndexRoot(settings.index_dir).current() is None:
         print(f"Fant ingen indeks i {settings.index_dir}; bygger den fra {settings.articles_dir} …", file=sys.stderr)

@@ -67,7 +67,7 @@ def train_reader(
     log=print,
 ) -> dict:
     """Everything above; returns the report written into reader.json."""
-    from index import Engine, run_build
+    from rag.index import Engine, run_build
 
     t0 = time.perf_counter()
     texts = {a["id"]: a["text"] for a in norquad_articles}

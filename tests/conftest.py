@@ -73,7 +73,7 @@ def fake_settings(tmp_path, articles_dir) -> Settings:
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory, models_dir) -> Settings:
     """The shipped corpus indexed once with the real default embedder and the trained reader."""
-    from index import run_build
+    from rag.index import run_build
 
     home = tmp_path_factory.mktemp("seed-home")
     settings = Settings.from_env(env={}, home=home, articles_dir=SEED_ARTICLES, models_dir=models_dir)
@@ -83,6 +83,6 @@ def seed_index(tmp_path_factory, models_dir) -> Settings:
 
 @pytest.fixture(scope="session")
 def seed_engine(seed_index):
-    from index import Engine
+    from rag.index import Engine
 
     return Engine(seed_index)

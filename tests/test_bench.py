@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
+from rag.eval.bench import SentenceMeanEmbedder
 
-from eval.bench import SentenceMeanEmbedder
 from rag.cli import main
 from tests.conftest import FakeEmbedder
 

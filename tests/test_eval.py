@@ -1,7 +1,7 @@
 """Scoring functions of `rag eval`: normalisation, hits, citation checks, baselines."""
 
-from eval.metrics import contains_any, score_row, summarise, token_f1
-from eval.runner import compare, format_table
+from rag.eval.metrics import contains_any, score_row, summarise, token_f1
+from rag.eval.runner import compare, format_table
 
 
 def _row(answer, quote, start, passages, abstained=False):

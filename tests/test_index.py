@@ -2,8 +2,8 @@ import json
 
 import numpy as np
 import pytest
+from rag.index import Engine, run_build
 
-from index import Engine, run_build
 from rag.embedders import register_embedder
 from rag.settings import Settings
 from rag.store import IndexLoadError, load
@@ -90,7 +90,7 @@ def test_default_float16_index_ranks_like_exact_search(fake_settings):
 def test_unknown_dense_index_is_refused(fake_settings):
     from dataclasses import replace
 
-    from index.build import BuildError
+    from rag.index.build import BuildError
 
     with pytest.raises((ValueError, BuildError), match="unknown dense index"):
         run_build(replace(fake_settings, dense_index="ivf-magic"))

@@ -8,8 +8,8 @@ import threading
 import time
 
 import pytest
+from rag.index import BuildLocked, Engine, IndexRoot, run_build
 
-from index import BuildLocked, Engine, IndexRoot, run_build
 from rag.settings import Settings
 
 

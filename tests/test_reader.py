@@ -35,7 +35,7 @@ def test_pasted_markup_is_dropped_from_a_question():
 
 
 def test_smalltalk_is_answered_without_search(fake_settings):
-    from index import Engine, run_build
+    from rag.index import Engine, run_build
 
     run_build(fake_settings)
     answer = Engine(fake_settings).ask("Takk!")

@@ -4,11 +4,11 @@ import errno
 import json
 
 import pytest
+import rag.index.build as build_module
+from rag.eval.load import check_target, library_asker, run_load, server_asker
+from rag.index import Engine, IndexRoot, run_build
+from rag.index.build import BuildError
 
-import index.build as build_module
-from eval.load import check_target, library_asker, run_load, server_asker
-from index import Engine, IndexRoot, run_build
-from index.build import BuildError
 from rag.corpus import load_articles
 from rag.questions import EmptyQuestion
 from rag.store import IndexLoadError
@@ -29,8 +29,9 @@ def test_library_under_concurrent_load_matches_single_threaded(seed_engine):
 
 @pytest.mark.slow
 def test_server_under_concurrent_load(seed_index):
+    from rag.ui.app import serve
+
     from tests.test_ui import _free_port
-    from ui.app import serve
 
     port = _free_port()
     demo = serve(seed_index, port=port, block=False)

@@ -1,8 +1,8 @@
 """The sentence-transformers path, offline, with a tiny model the test builds itself."""
 
 import pytest
+from rag.index import Engine, run_build
 
-from index import Engine, run_build
 from rag.embedders import SentenceTransformerEmbedder
 from rag.settings import Settings
 

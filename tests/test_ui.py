@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from rag.ui.app import serve
+from rag.ui.auth import checker, hash_password
+from rag.ui.render import chat_message, md_text
 
 from rag.settings import Settings
-from ui.app import serve
-from ui.auth import checker, hash_password
-from ui.render import chat_message, md_text
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).parent / "_artifacts"
@@ -81,7 +81,7 @@ def test_render_escapes_article_text():
 
     c = Citation("a", "<b>T</b>", "javascript:alert(1)", None, "<script>x</script>", 0, 18)
     answer = Answer("q", "<script>x</script>", False, 1.0, (c,), ())
-    from ui.render import sources_panel
+    from rag.ui.render import sources_panel
 
     html = sources_panel(answer)
     assert "<script>" not in html and "<b>T</b>" not in html and "javascript:" not in html
@@ -89,8 +89,9 @@ def test_render_escapes_article_text():
 
 
 def test_source_title_links_to_the_article_with_its_date():
+    from rag.ui.render import sources_panel
+
     from rag.types import Answer, Citation
-    from ui.render import sources_panel
 
     url = "https://example.no/nyheter/ny-leder?a=1&b='2'"
     c = Citation("a", "Ny leder", url, "2026-11-20", "Hun leder.", 0, 10)

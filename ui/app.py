@@ -5,12 +5,13 @@ No `from __future__ import annotations` here: Gradio reads the `gr.LikeData` hin
 
 from pathlib import Path
 
-from index import Engine
+from rag.index import Engine
+from rag.ui import feedback
+from rag.ui.render import CSS, chat_message, md_text, sources_panel
+
 from rag.questions import EmptyQuestion
 from rag.settings import Settings
 from rag.store import IndexLoadError
-from ui import feedback
-from ui.render import CSS, chat_message, md_text, sources_panel
 
 EXAMPLES = [
     "Hvem er ny leder i NCE Smart Energy Markets?",
@@ -136,7 +137,7 @@ def serve(
     settings: Settings, host: str = "127.0.0.1", port: int = 7860, users_file: Path | None = None, block: bool = True
 ):
     """Launch the chat. Login is required whenever the server listens beyond loopback."""
-    from ui.auth import checker, load_users
+    from rag.ui.auth import checker, load_users
 
     users = load_users(users_file) if users_file else {}
     if host not in LOOPBACK and not users:
