@@ -21,11 +21,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from rag.eval.runner import GOLD, read_gold
 
 from rag.chunking import sentence_spans
 from rag.corpus import load_articles
 from rag.embedders import Embedder, load_embedder, register_embedder
+from rag.errors import RagError
+from rag.eval.runner import GOLD, read_gold
 from rag.norwegian import split_sentences
 from rag.settings import Settings
 
@@ -106,7 +107,7 @@ def run_size(
         check=False,
     )
     if probe.returncode != 0:
-        raise RuntimeError(f"the query probe failed: {probe.stderr.strip()[-500:]}")
+        raise RagError(f"spørringsmålingen feilet: {probe.stderr.strip()[-500:]}")
     measured = json.loads(probe.stdout.strip().splitlines()[-1])
     size = sum(p.stat().st_size for p in (bench_settings.index_dir / "current").resolve().rglob("*") if p.is_file())
     return {

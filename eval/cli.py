@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import replace
 
 from rag.eval.norquad import load_norquad, write_articles
 from rag.eval.runner import GOLD, compare, evaluate, format_table, plot, read_gold
-
-from rag.answering import Answerer
 
 
 def run_eval(args, settings, make_engine, progress_bar) -> int:
@@ -21,9 +18,9 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
         golds = read_gold(args.gold or GOLD)
         if args.gold_half != "all":  # dev: even rows (the reader trains on them); test: odd rows, held out
             golds = golds[(0 if args.gold_half == "dev" else 1) :: 2]
-        texts = _article_texts(engine)
+        texts = engine.article_texts()
         report["gold"] = evaluate(engine.ask, golds, texts, progress_bar("Gullsett"))
-        report["gold"]["index"] = engine.served().manifest.get("counts")
+        report["gold"]["index"] = engine.manifest().get("counts")
     if args.norquad:
         articles, golds = load_norquad(args.norquad)
         if args.norquad_half != "all":  # dev: even-numbered questions, used for tuning; test: odd, held out
@@ -33,25 +30,19 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
         nq_settings = replace(settings, articles_dir=work / "articles", index_dir=work / "index")
         build = run_build(nq_settings, progress=progress_bar("NorQuAD-indeks"))
         engine = Engine(nq_settings)
-        texts = _article_texts(engine)
+        texts = engine.article_texts()
         report["norquad"] = evaluate(engine.ask, golds, texts, progress_bar("NorQuAD"))
         report["norquad"]["index"] = {"articles": build.articles, "chunks": build.chunks}
         # Sentence selection alone, as in the issue's baseline: the best sentence even where
         # the product would abstain.
-        served = engine.served().answerer
-        always = Answerer(served.data, served.embedder, replace(served.weights, abstain=False), reader=served.reader)
-        report["norquad_no_abstention"] = evaluate(always.ask, golds, texts, progress_bar("NorQuAD uten avstand"))
-        if args.ablation and served.reader is not None:
+        always = engine.variant(abstain=False)
+        report["norquad_no_abstention"] = evaluate(always, golds, texts, progress_bar("NorQuAD uten avstand"))
+        if args.ablation and engine.uses_reader():
             # rules: the hand weights alone; reader: the reader's similarity alone; both = the product above
-            rules = Answerer(served.data, served.embedder, replace(served.weights, abstain=False))
-            report["ablation_rules"] = evaluate(rules.ask, golds, texts, progress_bar("Ablasjon: regler"))
-            alone = Answerer(
-                served.data,
-                served.embedder,
-                replace(served.weights, abstain=False),
-                reader=_reader_alone(served.reader),
-            )
-            report["ablation_reader"] = evaluate(alone.ask, golds, texts, progress_bar("Ablasjon: leser"))
+            rules = engine.variant(abstain=False, reader="none")
+            report["ablation_rules"] = evaluate(rules, golds, texts, progress_bar("Ablasjon: regler"))
+            alone = engine.variant(abstain=False, reader="alone")
+            report["ablation_reader"] = evaluate(alone, golds, texts, progress_bar("Ablasjon: leser"))
     if not report:
         print("Nothing to evaluate: drop --no-gold or give --norquad FILE.")
         return 2
@@ -68,18 +59,3 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
             print()
     print(f"Rapport: {args.out / 'report.json'}, figur: {args.out / 'report.png'}")
     return 0
-
-
-def _reader_alone(reader):
-    """The same reader with a scorer that reads only its similarity (for the ablation)."""
-    from rag.answering import FEATURES
-
-    alone = copy.copy(reader)
-    coef = [1.0 if name == "reader" else 0.0 for name in FEATURES]
-    alone.scorer = reader.scorer | {"mean": [0.0] * len(coef), "scale": [1.0] * len(coef), "select": coef}
-    return alone
-
-
-def _article_texts(engine) -> dict[str, str]:
-    data = engine.served().answerer.data
-    return {a.id: a.text for a in data.articles}

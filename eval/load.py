@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from rag.errors import RagError, UsageError
+
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MAX_CLIENTS = 64
 MAX_SECONDS = 600
@@ -22,7 +24,7 @@ MAX_SECONDS = 600
 def check_target(url: str) -> None:
     host = urlparse(url).hostname or ""
     if host not in LOOPBACK_HOSTS and not host.startswith("127."):
-        raise ValueError(f"load tests only target this machine (loopback), not {host!r}")
+        raise UsageError(f"lasttester går bare mot denne maskinen (loopback), ikke {host!r}")
 
 
 def server_asker(url: str) -> Callable[[], Callable[[str], str]]:
@@ -52,7 +54,7 @@ def server_asker(url: str) -> Callable[[], Callable[[str], str]]:
                 elif line.startswith("data:"):
                     data = line[5:].strip()
             if event != "complete":
-                raise RuntimeError(f"server answered {event}: {data}")
+                raise RagError(f"serveren svarte {event}: {data}")
             content = json.loads(data)[1][-1]["content"]
             return content[0]["text"] if isinstance(content, list) else content
 
@@ -79,7 +81,7 @@ def run_load(make_asker, questions: list[str], clients: int, seconds: float, max
         reference_ask = make_asker()
         reference = {q: reference_ask(q) for q in questions}
     except Exception as exc:  # an unreachable or broken target is a message, not a traceback
-        raise RuntimeError(f"could not get reference answers from the target: {exc}") from exc
+        raise RagError(f"fikk ikke referansesvar fra målet ({exc}); kjører `rag serve` der?") from exc
     latencies: list[float] = []
     errors: list[str] = []
     mismatches: list[str] = []

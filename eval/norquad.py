@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rag.errors import DataError
+
 
 def load_norquad(path: Path) -> tuple[list[dict], list[dict]]:
     """Return (articles, golds): articles as `.jsonl` rows, golds in the seed_qa shape."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is not a SQuAD-format JSON file with a 'data' list ({exc})") from exc
+        raise DataError(f"{path} er ikke en SQuAD-fil (JSON med en 'data'-liste): {exc}") from exc
     contexts: dict[str, str] = {}
     golds = []
     for doc in data:

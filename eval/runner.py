@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.eval.metrics import KS, LOWER_IS_BETTER, score_row, summarise
-
 from rag.batch import answer_item
+from rag.errors import DataError
+from rag.eval.metrics import KS, LOWER_IS_BETTER, score_row, summarise
 
 GOLD = Path(__file__).parent / "data" / "seed_qa.jsonl"
 PASSAGES = 10
@@ -23,7 +23,7 @@ def read_gold(path: Path) -> list[dict]:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{lineno} is not valid JSON ({exc.msg})") from exc
+                    raise DataError(f"{path}:{lineno} er ikke gyldig JSON ({exc.msg})") from exc
     return rows
 
 

@@ -6,18 +6,14 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 
-from rag.index.publish import IndexRoot
-
 from rag.corpus import content_hash, load_articles
 from rag.embedders import load_embedder
+from rag.errors import BuildError
+from rag.index.publish import IndexRoot
 from rag.indexing import Progress, build_index_data
 from rag.reader import load_reader
 from rag.settings import Settings
 from rag.store import IndexData, IndexLoadError, load, save
-
-
-class BuildError(RuntimeError):
-    """The build could not finish; the index in service is untouched."""
 
 
 @dataclass
@@ -45,16 +41,27 @@ def run_build(settings: Settings, progress: Progress | None = None) -> BuildRepo
     Holds the build lock; writes into a new `.partial` folder; loads it back and runs a
     smoke query before switching `current`. Anything that fails leaves `current` as it was.
     """
+    try:
+        return _build(settings, progress)
+    except OSError as exc:  # a folder that cannot be written (read-only RAG_HOME, full disk)
+        where = exc.filename or settings.index_dir
+        raise BuildError(
+            f"kan ikke skrive til {where} ({exc.strerror or exc}); "
+            "sett RAG_HOME (eller --index) til en mappe du kan skrive i"
+        ) from exc
+
+
+def _build(settings: Settings, progress: Progress | None) -> BuildReport:
     t0 = time.perf_counter()
     if not settings.articles_dir.is_dir():
         raise BuildError(
-            f"the article folder {settings.articles_dir} does not exist (set --articles or RAG_ARTICLES_DIR)"
+            f"artikkelmappen {settings.articles_dir} finnes ikke (velg en med --articles eller RAG_ARTICLES_DIR)"
         )
     root = IndexRoot(settings.index_dir)
     with root.lock():
         loaded = load_articles(settings.articles_dir)
         if not loaded.articles:
-            raise BuildError(f"no readable articles in {settings.articles_dir} (.md, .txt, .html or .jsonl)")
+            raise BuildError(f"ingen lesbare artikler i {settings.articles_dir} (.md, .txt, .html eller .jsonl)")
         embedder = load_embedder(settings.embedder, settings.models_dir)
         reader = load_reader(settings.models_dir) if settings.reader else None
         previous = _previous(root, embedder.id)
@@ -74,10 +81,8 @@ def run_build(settings: Settings, progress: Progress | None = None) -> BuildRepo
             save(data, partial, {"embedder_setting": settings.embedder})
             _validate(partial, data, embedder, reader)
             final = root.finish(partial)
-        except BaseException as exc:
+        except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
-            if isinstance(exc, OSError):
-                raise BuildError(f"could not write the index to {settings.index_dir}: {exc.strerror or exc}") from exc
             raise
         root.publish(final)
         root.prune(settings.keep_builds)
@@ -114,10 +119,12 @@ def _validate(folder, data: IndexData, embedder, reader=None) -> None:
 
     reloaded = load(folder)
     if len(reloaded.chunks) != len(data.chunks) or reloaded.dense.ntotal != len(data.chunks):
-        raise BuildError("the new index failed validation (chunk counts differ after reload)")
+        raise BuildError(
+            "den nye indeksen besto ikke kontrollen (antall tekstbiter endret seg da den ble lest inn igjen)"
+        )
     if reloaded.chunk_vectors.shape[1:] != (embedder.dim,):
-        raise BuildError("the new index failed validation (vector dimension differs from the embedder)")
+        raise BuildError("den nye indeksen besto ikke kontrollen (vektordimensjonen er ikke embedderens)")
     probe = next((a.title for a in reloaded.articles if any(ch.isalnum() for ch in a.title)), "artikkel")
     answer = Answerer(reloaded, embedder, reader=reader).ask(probe)
     if not answer.passages:
-        raise BuildError("the new index failed validation (a smoke query found no passage)")
+        raise BuildError("den nye indeksen besto ikke kontrollen (et prøvespørsmål fant ingen avsnitt)")

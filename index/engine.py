@@ -9,21 +9,18 @@ swap happens meanwhile.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-
-from rag.index.publish import IndexRoot
 
 from rag.answering import Answerer
 from rag.embedders import load_embedder
+from rag.errors import NoIndexError
+from rag.index.publish import IndexRoot
 from rag.reader import load_reader
 from rag.settings import Settings
 from rag.store import IndexLoadError, check_embedder, load
 from rag.types import Answer
-
-
-class NoIndexError(IndexLoadError):
-    """Nothing has been published yet."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,9 @@ class Engine:
         if current is None:
             if served is not None:
                 return served
-            raise NoIndexError(f"there is no index in {self.settings.index_dir} yet. Run `rag build` to create it.")
+            raise NoIndexError(
+                f"det finnes ingen indeks i {self.settings.index_dir} ennå. Kjør `rag build` for å lage den."
+            )
         if served is not None and served.path == current:
             return served
         with self._lock:
@@ -77,12 +76,35 @@ class Engine:
         reader = load_reader(self.settings.models_dir) if use_reader else None
         if reader is not None and data.reader_id != reader.id:
             raise IndexLoadError(
-                f"the index at {path} was built {'with the reader ' + repr(data.reader_id) if data.reader_id else 'without the reader'}, "
-                f"but this rag uses {reader.id!r}. Run `rag build` (or set RAG_READER=0 to answer with the hand rules)."
+                f"indeksen i {path} ble bygget {'med leseren ' + repr(data.reader_id) if data.reader_id else 'uten leseren'}, "
+                f"men denne rag bruker {reader.id!r}. Kjør `rag build` (eller sett RAG_READER=0 for å svare med håndreglene)."
             )
-        answerer = Answerer(data, embedder, reader=reader)
+        answerer = Answerer.configured(data, embedder, self.settings, reader=reader)
         answerer.ask("Hvem leder klyngen?")  # warm the lexicon, stemmer and engine before the first user
         return Served(path, answerer)
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), passages: int | None = None) -> Answer:
         return self.served().answerer.ask(question, history, passages)
+
+    def manifest(self) -> dict:
+        """The served build's manifest (counts, embedder, reader, creation time)."""
+        return self.served().manifest
+
+    def uses_reader(self) -> bool:
+        """Whether answers come from the trained reader (else the hand rules)."""
+        return self.served().answerer.reader is not None
+
+    def article_texts(self) -> dict[str, str]:
+        """Each served article's text by id (what citation offsets index into)."""
+        return {a.id: a.text for a in self.served().answerer.data.articles}
+
+    def variant(self, abstain: bool = True, reader: str = "served") -> Callable[..., Answer]:
+        """`ask` of the served index answered another way, for ablations: without abstaining,
+        and with the served reader (`served`), the hand weights alone (`none`) or the
+        reader's similarity alone (`alone`)."""
+        base = self.served().answerer
+        choice = {"served": base.reader, "none": None}
+        if reader == "alone":
+            choice["alone"] = base.reader.similarity_only() if base.reader else None
+        weights = base.weights if abstain else replace(base.weights, abstain=False)
+        return Answerer.configured(base.data, base.embedder, self.settings, choice[reader], weights).ask

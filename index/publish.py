@@ -9,13 +9,10 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+from rag.errors import BuildLocked, IndexLoadError, RagError
 from rag.store import read_manifest
 
 PARTIAL = ".partial"
-
-
-class BuildLocked(RuntimeError):
-    """Another build holds the lock."""
 
 
 class IndexRoot:
@@ -68,11 +65,11 @@ class IndexRoot:
         for candidate in reversed(older):
             try:
                 read_manifest(candidate)
-            except RuntimeError:
+            except IndexLoadError:
                 continue
             self.publish(candidate)
             return candidate
-        raise RuntimeError("there is no earlier build to roll back to")
+        raise RagError("det finnes ikke noe tidligere bygg å gå tilbake til")
 
     def prune(self, keep: int) -> None:
         """Delete all but the newest `keep` builds (never the one in service) and the
@@ -97,7 +94,7 @@ class IndexRoot:
             except BlockingIOError:
                 fh.seek(0)
                 raise BuildLocked(
-                    f"another build is running ({fh.read().strip() or 'unknown process'}); wait for it to finish"
+                    f"et annet bygg kjører allerede ({fh.read().strip() or 'ukjent prosess'}); vent til det er ferdig og prøv igjen"
                 ) from None
             fh.seek(0)
             fh.truncate()

@@ -118,14 +118,23 @@ class Answerer:
         chunks_for_sentences: int = 6,
         passages: int = 3,
         reader=None,
+        retriever: HybridRetriever | None = None,
     ):
         self.data = data
         self.embedder = embedder
         self.reader = reader
         self.weights = weights or Weights()
-        self.retriever = HybridRetriever(data)
+        self.retriever = retriever or HybridRetriever(data)
         self.chunks_for_sentences = chunks_for_sentences
         self.passages = passages
+
+    @classmethod
+    def configured(cls, data: IndexData, embedder: Embedder, settings, reader=None, weights: Weights | None = None):
+        """An answerer with the retrieval and answer knobs of `settings` (a rag.settings.Settings)."""
+        retriever = HybridRetriever(
+            data, depth=settings.retrieval_depth, dense_weight=settings.dense_weight, rrf_k=settings.rrf_k
+        )
+        return cls(data, embedder, weights, settings.answer_chunks, settings.passages, reader, retriever)
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), passages: int | None = None) -> Answer:
         """Answer `question`; `history` holds the earlier questions of the conversation,

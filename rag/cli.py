@@ -13,24 +13,14 @@ from pathlib import Path
 
 from rag import __version__
 from rag.answering import ABSTAIN_TEXT
-from rag.embedders import EmbedderError
+from rag.errors import EXIT_USAGE, BuildError, RagError, UsageError
 from rag.fetch import FetchPolicy
-from rag.models import ModelError
-from rag.questions import EmptyQuestion
 from rag.settings import Settings
-from rag.store import IndexLoadError
 from rag.types import Answer
 
-EXIT_USAGE = 2
 DEFAULT_NORQUAD = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "norquad" / "validation.json"
 )
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.code = code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,14 +34,12 @@ def main(argv: list[str] | None = None) -> int:
             articles_dir=getattr(args, "articles", None),
             index_dir=getattr(args, "index", None),
             embedder=getattr(args, "embedder", None),
+            users_file=getattr(args, "users", None),
         )
         return args.func(args, settings) or 0
-    except CliError as exc:
+    except RagError as exc:
         print(f"rag: {exc}", file=sys.stderr)
-        return exc.code
-    except (IndexLoadError, EmbedderError, ModelError, ValueError, OSError) as exc:
-        print(f"rag: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     except KeyboardInterrupt:
         print("rag: avbrutt", file=sys.stderr)
         return 130
@@ -133,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     common(srv)
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     srv.add_argument("--port", type=_port, default=7860)
-    srv.add_argument("--users", type=Path, default=_env_path("RAG_USERS_FILE"), help="users file; turns login on")
+    srv.add_argument("--users", type=Path, help="users file; turns login on (default RAG_USERS_FILE)")
     srv.set_defaults(func=cmd_serve)
 
     fb = sub.add_parser("feedback", help="show the latest 👍/👎 feedback")
@@ -144,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     usr = sub.add_parser("user", help="add a login user for `rag serve --users FILE`")
     usr.add_argument("action", choices=["add"])
     usr.add_argument("name")
-    usr.add_argument("--users", type=Path, default=_env_path("RAG_USERS_FILE") or Path("var/users.json"))
+    usr.add_argument("--users", type=Path, help="users file (default RAG_USERS_FILE, or $RAG_HOME/users.json)")
     usr.set_defaults(func=cmd_user)
 
     mdl = sub.add_parser("models", help="show the converted models, or convert multilingual-e5-small now")
@@ -188,7 +176,7 @@ def cmd_reader(args, settings: Settings) -> int:
     from rag.reader_pipeline import train_reader
 
     if not args.norquad.is_file():
-        raise CliError(f"NorQuAD validation not found at {args.norquad} (give --norquad FILE)")
+        raise UsageError(f"fant ikke NorQuAD-valideringen i {args.norquad} (oppgi --norquad FIL)")
     articles, golds = load_norquad(args.norquad)
     report = train_reader(
         articles,
@@ -219,15 +207,12 @@ def cmd_models(args, settings: Settings) -> int:
 
 
 def cmd_build(args, settings: Settings) -> int:
-    from rag.index import BuildLocked, run_build
-    from rag.index.build import BuildError
+    from rag.index import run_build
 
     try:
         report = run_build(settings, progress=_progress_bar("Bygger indeks"))
-    except BuildLocked as exc:
-        raise CliError(str(exc), code=75) from exc
     except BuildError as exc:
-        raise CliError(f"build failed: {exc}. The index in service is unchanged.") from exc
+        raise BuildError(f"bygget feilet: {exc}. Indeksen i bruk er uendret.") from exc
     for warning in report.warnings:
         print(f"advarsel: {warning}", file=sys.stderr)
     if args.json:
@@ -248,11 +233,8 @@ def cmd_ask(args, settings: Settings) -> int:
     if args.jsonl:
         return _ask_jsonl(engine, args.jsonl, args.passages)
     if args.question is None:
-        raise CliError('give a question, e.g. rag ask "Hvem er ny leder i NCE Smart Energy Markets?"', EXIT_USAGE)
-    try:
-        answer = engine.ask(args.question, args.history, passages=args.passages)
-    except EmptyQuestion as exc:
-        raise CliError(str(exc), EXIT_USAGE) from exc
+        raise UsageError('skriv et spørsmål, for eksempel: rag ask "Hvem er ny leder i NCE Smart Energy Markets?"')
+    answer = engine.ask(args.question, args.history, passages=args.passages)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -283,7 +265,7 @@ def cmd_bench(args, settings: Settings) -> int:
     try:
         sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     except ValueError as exc:
-        raise CliError("--sizes takes whole numbers, e.g. 1000,10000", EXIT_USAGE) from exc
+        raise UsageError("--sizes tar hele tall, for eksempel 1000,10000") from exc
     total = sum(sizes)
     if not args.sentence_mean and total >= 20_000:
         hours = total / EMBEDDED_CHUNKS_PER_S / 3600
@@ -295,12 +277,9 @@ def cmd_bench(args, settings: Settings) -> int:
         )
     rows = []
     for size in sizes:
-        try:
-            rows.append(
-                run_size(settings, size, args.out, args.queries, _progress_bar(f"Bygger {size}"), args.sentence_mean)
-            )
-        except RuntimeError as exc:
-            raise CliError(f"bench at {size} chunks failed: {exc}") from exc
+        rows.append(
+            run_size(settings, size, args.out, args.queries, _progress_bar(f"Bygger {size}"), args.sentence_mean)
+        )
         print(format_table(rows[-1:]) if len(rows) == 1 else format_table(rows[-1:]).splitlines()[-1], flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
@@ -314,10 +293,7 @@ def cmd_load(args, settings: Settings) -> int:
 
     questions = [g["question"] for g in read_gold(GOLD) if not g.get("history")]
     make = server_asker(args.url) if args.url else library_asker(_engine(settings))
-    try:
-        report = run_load(make, questions, args.clients, args.seconds)
-    except RuntimeError as exc:
-        raise CliError(f"{exc}. Is `rag serve` running at {args.url}?" if args.url else str(exc)) from exc
+    report = run_load(make, questions, args.clients, args.seconds)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -334,7 +310,7 @@ def cmd_serve(args, settings: Settings) -> int:
     from rag.ui.app import serve
 
     _engine(settings)  # build on first use, so the page never starts empty
-    demo = serve(settings, host=args.host, port=args.port, users_file=args.users, block=False)
+    demo = serve(settings, host=args.host, port=args.port, block=False)
     print(f"Chatten kjører på http://{args.host}:{args.port}/  (Ctrl+C for å stoppe)", file=sys.stderr)
     demo.block_thread()
     return 0
@@ -359,9 +335,10 @@ def cmd_user(args, settings: Settings) -> int:
 
     password = getpass.getpass(f"Passord for {args.name}: ")
     if len(password) < 8 or password != getpass.getpass("Gjenta passordet: "):
-        raise CliError("passwords must match and be at least 8 characters", EXIT_USAGE)
-    add_user(args.users, args.name, password)
-    print(f"La til {args.name} i {args.users}")
+        raise UsageError("passordene må være like og minst 8 tegn lange")
+    users = settings.users_file or settings.home / "users.json"
+    add_user(users, args.name, password)
+    print(f"La til {args.name} i {users}")
     return 0
 
 
@@ -375,16 +352,10 @@ def _port(text: str) -> int:
     return port
 
 
-def _env_path(name: str) -> Path | None:
-    import os
-
-    return Path(os.environ[name]) if os.environ.get(name) else None
-
-
 def cmd_sync(args, settings: Settings) -> int:
     from dataclasses import replace
 
-    from rag.sync import SyncLocked, sync
+    from rag.sync import sync
 
     feeds, sitemaps = (args.feed, args.sitemap) if args.feed or args.sitemap else (settings.feeds, settings.sitemaps)
     if not feeds and not sitemaps:
@@ -394,19 +365,16 @@ def cmd_sync(args, settings: Settings) -> int:
         )
         return 0
     if args.delay < 0 or args.max_bytes < 1:
-        raise CliError("--delay must be 0 or more and --max-bytes at least 1", EXIT_USAGE)
+        raise UsageError("--delay må være 0 eller mer og --max-bytes minst 1")
     policy = replace(FetchPolicy(), delay_s=args.delay, max_bytes=args.max_bytes)
-    try:
-        report = sync(
-            settings.articles_dir,
-            list(feeds),
-            list(sitemaps),
-            policy,
-            prune=args.prune,
-            progress=_progress_bar("Henter artikler", unit="side"),
-        )
-    except SyncLocked as exc:
-        raise CliError(str(exc), code=75) from exc
+    report = sync(
+        settings.articles_dir,
+        list(feeds),
+        list(sitemaps),
+        policy,
+        prune=args.prune,
+        progress=_progress_bar("Henter artikler", unit="side"),
+    )
     for warning in report.warnings:
         print(f"advarsel: {warning}", file=sys.stderr)
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.summary())
@@ -424,10 +392,7 @@ def cmd_index(args, settings: Settings) -> int:
     root = IndexRoot(settings.index_dir)
     if args.action == "rollback":
         with root.lock():
-            try:
-                build = root.rollback()
-            except RuntimeError as exc:
-                raise CliError(str(exc)) from exc
+            build = root.rollback()
         print(f"I bruk nå: {build.name}")
         return 0
     current = root.current()
@@ -460,14 +425,13 @@ def cmd_index(args, settings: Settings) -> int:
 def _engine(settings: Settings):
     """The engine for the index in service; builds it first when there is none yet."""
     from rag.index import Engine, IndexRoot, run_build
-    from rag.index.build import BuildError
 
     if IndexRoot(settings.index_dir).current() is None:
         print(f"Fant ingen indeks i {settings.index_dir}; bygger den fra {settings.articles_dir} …", file=sys.stderr)
         try:
             run_build(settings, progress=_progress_bar("Bygger indeks"))
         except BuildError as exc:
-            raise CliError(f"{exc}. Put articles there and run `rag build`.") from exc
+            raise BuildError(f"{exc}. Legg artikler der og kjør `rag build`.") from exc
     return Engine(settings)
 
 

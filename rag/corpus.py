@@ -13,16 +13,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.errors import BadArticle
 from rag.types import Article
 
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".jsonl")
 MAX_FILE_BYTES = 20_000_000
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _META_KEYS = ("title", "url", "date", "author")
-
-
-class BadArticle(ValueError):
-    """An article file that cannot be used; the message says why."""
 
 
 @dataclass

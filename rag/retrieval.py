@@ -34,7 +34,12 @@ class HybridRetriever:
     """Dense and BM25 candidates (`depth` each), fused by weighted reciprocal rank."""
 
     def __init__(
-        self, data: IndexData, depth: int = DEPTH, dense_weight: float = DENSE_WEIGHT, lexical_weight: float = 1.0
+        self,
+        data: IndexData,
+        depth: int = DEPTH,
+        dense_weight: float = DENSE_WEIGHT,
+        lexical_weight: float = 1.0,
+        rrf_k: int = RRF_K,
     ):
         import faiss
 
@@ -44,6 +49,7 @@ class HybridRetriever:
         faiss.omp_set_num_threads(1)
         self.data = data
         self.depth = depth
+        self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
 
@@ -69,9 +75,9 @@ class HybridRetriever:
         lexical = self.lexical_search(query, self.depth)
         fused: dict[int, float] = {}
         for rank, (i, _) in enumerate(dense):
-            fused[i] = fused.get(i, 0.0) + self.dense_weight / (RRF_K + rank + 1)
+            fused[i] = fused.get(i, 0.0) + self.dense_weight / (self.rrf_k + rank + 1)
         for rank, (i, _) in enumerate(lexical):
-            fused[i] = fused.get(i, 0.0) + self.lexical_weight / (RRF_K + rank + 1)
+            fused[i] = fused.get(i, 0.0) + self.lexical_weight / (self.rrf_k + rank + 1)
         dense_by_id, lexical_by_id = dict(dense), dict(lexical)
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         return [Hit(i, fused[i], dense_by_id.get(i, 0.0), lexical_by_id.get(i, 0.0)) for i in order]

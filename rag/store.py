@@ -24,16 +24,13 @@ import numpy as np
 
 from rag import __version__
 from rag.chunking import ChunkerSettings
+from rag.errors import IndexLoadError
 from rag.models import file_hash
 from rag.norwegian import ANALYZER_VERSION
-from rag.types import Article, Chunk
+from rag.types import Article, Chunk, DenseIndex
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
-
-
-class IndexLoadError(RuntimeError):
-    """The index folder is missing, damaged or built differently; the message says what to do."""
 
 
 @dataclass
@@ -49,7 +46,7 @@ class IndexData:
     embedder_id: str
     dim: int
     chunker: ChunkerSettings
-    dense_kind: str = "flat"
+    dense_kind: DenseIndex = DenseIndex.FLAT
     dense: object = None  # faiss.Index
     bm25: object = None  # bm25s.BM25
     manifest: dict = field(default_factory=dict)
@@ -147,7 +144,7 @@ def save(data: IndexData, folder: Path, extra_manifest: dict | None = None) -> d
             "overlap_tokens": data.chunker.overlap_tokens,
             "encoding": data.chunker.encoding,
         },
-        "dense_index": data.dense_kind,
+        "dense_index": DenseIndex(data.dense_kind).value,
         "analyzer_version": ANALYZER_VERSION,
         "counts": {"articles": len(data.articles), "chunks": len(data.chunks), "sentences": len(data.sentences)},
         "files": {name: file_hash(folder / name) for name in _data_files(folder)},
@@ -160,24 +157,26 @@ def save(data: IndexData, folder: Path, extra_manifest: dict | None = None) -> d
 def read_manifest(folder: Path, check_analyzer: bool = True) -> dict:
     path = folder / MANIFEST
     if not path.exists():
-        raise IndexLoadError(f"no index at {folder} (manifest.json is missing). Run `rag build` to create one.")
+        raise IndexLoadError(
+            f"det finnes ingen indeks i {folder} (manifest.json mangler). Kjør `rag build` for å lage den."
+        )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise IndexLoadError(
-            f"the index at {folder} is damaged (manifest.json is not valid JSON). Run `rag build`."
+            f"indeksen i {folder} er skadet (manifest.json er ikke gyldig JSON). Kjør `rag build`."
         ) from exc
     if not isinstance(manifest, dict) or "schema_version" not in manifest:
-        raise IndexLoadError(f"the index at {folder} is damaged (manifest.json is incomplete). Run `rag build`.")
+        raise IndexLoadError(f"indeksen i {folder} er skadet (manifest.json er ufullstendig). Kjør `rag build`.")
     if manifest["schema_version"] != SCHEMA_VERSION:
         raise IndexLoadError(
-            f"the index at {folder} uses index format {manifest['schema_version']}, "
-            f"but this version of rag reads format {SCHEMA_VERSION}. Run `rag build` to rebuild it."
+            f"indeksen i {folder} har format {manifest['schema_version']}, "
+            f"men denne versjonen av rag leser format {SCHEMA_VERSION}. Kjør `rag build` for å bygge den på nytt."
         )
     if check_analyzer and manifest.get("analyzer_version") != ANALYZER_VERSION:
         raise IndexLoadError(
-            f"the index at {folder} was built with an older Norwegian analyzer "
-            f"(version {manifest.get('analyzer_version')}, now {ANALYZER_VERSION}). Run `rag build` to rebuild it."
+            f"indeksen i {folder} ble bygget med en eldre norsk ordanalyse "
+            f"(versjon {manifest.get('analyzer_version')}, nå {ANALYZER_VERSION}). Kjør `rag build` for å bygge den på nytt."
         )
     return manifest
 
@@ -186,9 +185,9 @@ def check_embedder(manifest: dict, embedder_id: str, dim: int, folder: Path) -> 
     built = manifest.get("embedder", {})
     if built.get("id") != embedder_id or built.get("dim") != dim:
         raise IndexLoadError(
-            f"the index at {folder} was built with the embedder {built.get('id')!r} ({built.get('dim')} dimensions), "
-            f"but the current setting uses {embedder_id!r} ({dim} dimensions). Rebuild with `rag build`, "
-            f"or set RAG_EMBEDDER back to the model the index was built with."
+            f"indeksen i {folder} ble bygget med embedderen {built.get('id')!r} ({built.get('dim')} dimensjoner), "
+            f"men innstillingen nå bruker {embedder_id!r} ({dim} dimensjoner). Bygg på nytt med `rag build`, "
+            f"eller sett RAG_EMBEDDER tilbake til modellen indeksen ble bygget med."
         )
 
 
@@ -205,10 +204,10 @@ def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> Inde
         for name, digest in manifest.get("files", {}).items():
             path = folder / name
             if not path.exists():
-                raise IndexLoadError(f"the index at {folder} is damaged ({name} is missing). Run `rag build`.")
+                raise IndexLoadError(f"indeksen i {folder} er skadet ({name} mangler). Kjør `rag build`.")
             if file_hash(path) != digest:
                 raise IndexLoadError(
-                    f"the index at {folder} is damaged ({name} does not match its checksum). Run `rag build`."
+                    f"indeksen i {folder} er skadet ({name} stemmer ikke med sjekksummen). Kjør `rag build`."
                 )
     try:
         articles, hashes = [], []
@@ -234,7 +233,7 @@ def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> Inde
             embedder_id=manifest["embedder"]["id"],
             dim=manifest["embedder"]["dim"],
             chunker=chunker,
-            dense_kind=manifest.get("dense_index", "flat"),
+            dense_kind=DenseIndex(manifest.get("dense_index", "flat")),
             dense=faiss.read_index(str(folder / "dense.faiss")),
             bm25=bm25s.BM25.load(str(folder / "bm25"), show_progress=False),
             manifest=manifest,
@@ -244,7 +243,7 @@ def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> Inde
         )
     except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as exc:
         raise IndexLoadError(
-            f"the index at {folder} could not be read ({exc}). Run `rag build` to rebuild it."
+            f"indeksen i {folder} kunne ikke leses ({exc}). Kjør `rag build` for å bygge den på nytt."
         ) from exc
     if (
         data.dense.ntotal != len(chunks)
@@ -252,7 +251,7 @@ def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> Inde
         or (data.reader_vectors is not None and len(data.reader_vectors) != len(data.sentences))
     ):
         raise IndexLoadError(
-            f"the index at {folder} is inconsistent (vector and chunk counts differ). Run `rag build`."
+            f"indeksen i {folder} henger ikke sammen (antall vektorer og tekstbiter er ulikt). Kjør `rag build`."
         )
     return data
 

@@ -24,16 +24,13 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from rag.corpus import BadArticle, extract_html
+from rag.errors import SyncLocked
 from rag.fetch import FetchError, FetchPolicy, PoliteClient
 
 STATE_FILE = ".rag-sync.json"
 LOCK_FILE = ".rag-sync.lock"
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 MAX_SITEMAPS = 50  # nested sitemaps read per configured sitemap
-
-
-class SyncLocked(RuntimeError):
-    """Another `rag sync` is writing into the same article folder."""
 
 
 @dataclass

@@ -7,6 +7,15 @@ chunk, sentence and citation `article.text[start:end]` is exactly its text.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import Enum
+
+
+class DenseIndex(str, Enum):
+    """How chunk vectors are searched: exact over float16 copies, exact float32, or HNSW."""
+
+    FLAT16 = "flat16"
+    FLAT = "flat"
+    HNSW = "hnsw"
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from rag.eval.bench import SentenceMeanEmbedder
 
 from rag.cli import main
+from rag.eval.bench import SentenceMeanEmbedder
 from tests.conftest import FakeEmbedder
 
 pytestmark = pytest.mark.slow

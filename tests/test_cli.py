@@ -62,7 +62,7 @@ def test_very_long_question_is_cut_with_a_notice(capsys, seed_index):
 
 def test_no_index_and_no_articles_says_what_to_run(capsys, tmp_path):
     code, _, err = _run(capsys, "ask", "--index", str(tmp_path / "idx"), "--articles", str(tmp_path / "none"), "Hei?")
-    assert code == 1 and "rag build" in err and "does not exist" in err
+    assert code == 1 and "rag build" in err and "finnes ikke" in err
 
 
 def test_build_and_status_human_output(capsys, tmp_path, articles_dir):

@@ -2,11 +2,12 @@ import json
 
 import numpy as np
 import pytest
-from rag.index import Engine, run_build
 
 from rag.embedders import register_embedder
+from rag.index import Engine, run_build
 from rag.settings import Settings
 from rag.store import IndexLoadError, load
+from rag.types import DenseIndex
 from tests.conftest import FakeEmbedder
 
 
@@ -30,7 +31,7 @@ def test_other_embedder_is_refused_with_a_sentence(fake_settings):
 
     register_embedder("other", Other())
     engine = Engine(Settings.from_env(index_dir=fake_settings.index_dir, embedder="other"))
-    with pytest.raises(IndexLoadError, match="built with the embedder 'fake:hashed-stems'.*Rebuild with `rag build`"):
+    with pytest.raises(IndexLoadError, match="bygget med embedderen 'fake:hashed-stems'.*Bygg på nytt med `rag build`"):
         engine.ask("Hvem leder klyngen?")
 
 
@@ -39,14 +40,14 @@ def test_other_schema_and_damage_are_refused(fake_settings):
     current = fake_settings.index_dir / "current"
     manifest = json.loads((current / "manifest.json").read_text())
     (current / "sentences.npy").write_bytes(b"garbage")
-    with pytest.raises(IndexLoadError, match="sentences.npy does not match its checksum"):
+    with pytest.raises(IndexLoadError, match="sentences.npy stemmer ikke med sjekksummen"):
         load(current)
     manifest["schema_version"] = 999
     (current / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexLoadError, match="format 999"):
         load(current)
     (current / "manifest.json").write_text('{"schema_vers')
-    with pytest.raises(IndexLoadError, match="not valid JSON"):
+    with pytest.raises(IndexLoadError, match="ikke gyldig JSON"):
         load(current)
 
 
@@ -87,13 +88,16 @@ def test_default_float16_index_ranks_like_exact_search(fake_settings):
     assert np.mean([len(set(a) & set(b)) / 5 for a, b in zip(got, expected)]) >= 0.9
 
 
-def test_unknown_dense_index_is_refused(fake_settings):
+def test_unknown_dense_index_is_refused_when_settings_are_made(fake_settings):
     from dataclasses import replace
 
-    from rag.index.build import BuildError
+    from rag.errors import SettingsError
 
-    with pytest.raises((ValueError, BuildError), match="unknown dense index"):
-        run_build(replace(fake_settings, dense_index="ivf-magic"))
+    with pytest.raises(SettingsError, match="RAG_DENSE_INDEX='ivf-magic' finnes ikke; velg en av flat16, flat, hnsw"):
+        Settings.from_env(env={"RAG_DENSE_INDEX": "ivf-magic"})
+    with pytest.raises(SettingsError):
+        replace(fake_settings, dense_index="ivf-magic")
+    assert Settings.from_env(env={"RAG_DENSE_INDEX": "hnsw"}).dense_index is DenseIndex.HNSW
 
 
 def test_row_file_reads_rows_like_the_array(tmp_path):

@@ -123,9 +123,8 @@ def test_interrupted_conversion_leaves_no_half_model(tmp_path, monkeypatch):
 
 
 def test_converted_embedder_answers_offline(tmp_path, converted, monkeypatch):
-    from rag.index import Engine, run_build
-
     from rag.embedders import _LOADED
+    from rag.index import Engine, run_build
     from rag.settings import PROJECT_ROOT, Settings
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -8,8 +8,8 @@ import threading
 import time
 
 import pytest
-from rag.index import BuildLocked, Engine, IndexRoot, run_build
 
+from rag.index import BuildLocked, Engine, IndexRoot, run_build
 from rag.settings import Settings
 
 
@@ -41,7 +41,7 @@ def test_deleted_article_disappears_from_every_result(fake_settings):
 
 def test_second_build_is_refused_while_one_runs(fake_settings):
     root = IndexRoot(fake_settings.index_dir)
-    with root.lock(), pytest.raises(BuildLocked, match="another build is running"):
+    with root.lock(), pytest.raises(BuildLocked, match="et annet bygg kjører"):
         run_build(fake_settings)
 
 

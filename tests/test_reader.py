@@ -93,7 +93,7 @@ def test_reader_refuses_an_adapter_for_another_base(tmp_path, models_dir):
     config = json.loads((folder / "reader.json").read_text())
     config["base_sha256_12"] = "000000000000"
     (folder / "reader.json").write_text(json.dumps(config))
-    with pytest.raises(ReaderError, match="another base model"):
+    with pytest.raises(ReaderError, match="en annen grunnmodell"):
         Reader(models_dir, folder)
 
 

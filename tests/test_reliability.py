@@ -4,12 +4,13 @@ import errno
 import json
 
 import pytest
+
 import rag.index.build as build_module
+from rag.corpus import load_articles
+from rag.errors import UsageError
 from rag.eval.load import check_target, library_asker, run_load, server_asker
 from rag.index import Engine, IndexRoot, run_build
 from rag.index.build import BuildError
-
-from rag.corpus import load_articles
 from rag.questions import EmptyQuestion
 from rag.store import IndexLoadError
 
@@ -30,7 +31,6 @@ def test_library_under_concurrent_load_matches_single_threaded(seed_engine):
 @pytest.mark.slow
 def test_server_under_concurrent_load(seed_index):
     from rag.ui.app import serve
-
     from tests.test_ui import _free_port
 
     port = _free_port()
@@ -43,7 +43,7 @@ def test_server_under_concurrent_load(seed_index):
 
 
 def test_load_refuses_other_hosts():
-    with pytest.raises(ValueError, match="loopback"):
+    with pytest.raises(UsageError, match="loopback"):
         check_target("http://10.0.0.5:7860/")
 
 
@@ -57,7 +57,7 @@ def test_full_or_read_only_disk_fails_the_build_and_keeps_serving(fake_settings,
         raise OSError(code, "simulated")
 
     monkeypatch.setattr(build_module, "save", broken_save)
-    with pytest.raises(BuildError, match="could not write the index"):
+    with pytest.raises(BuildError, match="kan ikke skrive til"):
         run_build(fake_settings)
     root = IndexRoot(fake_settings.index_dir)
     assert root.current().name == first
@@ -74,7 +74,7 @@ def test_corrupt_new_build_never_replaces_a_loaded_index(fake_settings):
     (second.resolve() / "chunks.jsonl").write_text("garbage\n")
     assert engine.ask("Hvem er ny leder i NCE Smart Energy Markets?").passages  # still the old build
     assert engine.served().path == before
-    with pytest.raises(IndexLoadError, match="damaged"):
+    with pytest.raises(IndexLoadError, match="skadet"):
         Engine(fake_settings).ask("Hei?")
 
 
@@ -85,7 +85,7 @@ def test_truncated_manifest_is_a_clear_message(fake_settings, capsys):
     manifest = fake_settings.index_dir / "current" / "manifest.json"
     manifest.write_text(manifest.read_text()[:40])
     code = main(["ask", "--index", str(fake_settings.index_dir), "--embedder", "fake", "Hei?"])
-    assert code == 1 and "damaged" in capsys.readouterr().err
+    assert code == 1 and "skadet" in capsys.readouterr().err
 
 
 BAD_QUESTIONS = [
@@ -156,7 +156,7 @@ def test_load_against_nothing_is_a_message(capsys):
     from tests.test_ui import _free_port
 
     code = main(["load", "--url", f"http://127.0.0.1:{_free_port()}/", "--clients", "1", "--seconds", "1"])
-    assert code == 1 and "Is `rag serve` running" in capsys.readouterr().err
+    assert code == 1 and "kjører `rag serve` der?" in capsys.readouterr().err
 
 
 def test_bad_port_is_a_usage_error(capsys):

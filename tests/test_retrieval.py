@@ -3,8 +3,8 @@
 import math
 
 import numpy as np
-from rag.index import Engine, run_build
 
+from rag.index import Engine, run_build
 from rag.indexing import build_bm25
 from rag.norwegian import terms
 

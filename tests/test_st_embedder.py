@@ -1,9 +1,9 @@
 """The sentence-transformers path, offline, with a tiny model the test builds itself."""
 
 import pytest
-from rag.index import Engine, run_build
 
 from rag.embedders import SentenceTransformerEmbedder
+from rag.index import Engine, run_build
 from rag.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -57,5 +57,5 @@ def test_missing_model_is_a_clear_error(monkeypatch, tmp_path):
     from rag.embedders import EmbedderError
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(EmbedderError, match="could not load the sentence-transformers model"):
+    with pytest.raises(EmbedderError, match="kan ikke laste sentence-transformers-modellen"):
         SentenceTransformerEmbedder(str(tmp_path / "no-such-model"))

@@ -7,11 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
+
+from rag.errors import UsageError
+from rag.settings import Settings
 from rag.ui.app import serve
 from rag.ui.auth import checker, hash_password
 from rag.ui.render import chat_message, md_text
-
-from rag.settings import Settings
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).parent / "_artifacts"
@@ -89,9 +90,8 @@ def test_render_escapes_article_text():
 
 
 def test_source_title_links_to_the_article_with_its_date():
-    from rag.ui.render import sources_panel
-
     from rag.types import Answer, Citation
+    from rag.ui.render import sources_panel
 
     url = "https://example.no/nyheter/ny-leder?a=1&b='2'"
     c = Citation("a", "Ny leder", url, "2026-11-20", "Hun leder.", 0, 10)
@@ -103,7 +103,7 @@ def test_source_title_links_to_the_article_with_its_date():
 
 
 def test_login_is_required_beyond_loopback(seed_index):
-    with pytest.raises(ValueError, match="without login"):
+    with pytest.raises(UsageError, match="uten innlogging"):
         serve(seed_index, host="0.0.0.0", port=_free_port(), block=False)
     check = checker({"kari": hash_password("hemmelig-passord")})
     assert check("kari", "hemmelig-passord") and not check("kari", "feil") and not check("ola", "x")

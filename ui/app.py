@@ -3,15 +3,13 @@
 No `from __future__ import annotations` here: Gradio reads the `gr.LikeData` hint at run time.
 """
 
-from pathlib import Path
-
+from rag.errors import UsageError
 from rag.index import Engine
-from rag.ui import feedback
-from rag.ui.render import CSS, chat_message, md_text, sources_panel
-
 from rag.questions import EmptyQuestion
 from rag.settings import Settings
 from rag.store import IndexLoadError
+from rag.ui import feedback
+from rag.ui.render import CSS, chat_message, md_text, sources_panel
 
 EXAMPLES = [
     "Hvem er ny leder i NCE Smart Energy Markets?",
@@ -20,8 +18,6 @@ EXAMPLES = [
     "Hva heter det store prosjektet ved NMBU?",
 ]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-QUEUE_SIZE = 64
-CONCURRENCY = 2  # measured with `rag load`: 2 beats 1, 4 and 8 on two cores
 
 
 def header_text(engine: Engine) -> str:
@@ -129,21 +125,19 @@ def build_app(settings: Settings, engine: Engine | None = None):
             api_name="feedback",
         )
         demo.load(lambda: header_text(engine), None, header, api_name=False)
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+    demo.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency)
     return demo
 
 
-def serve(
-    settings: Settings, host: str = "127.0.0.1", port: int = 7860, users_file: Path | None = None, block: bool = True
-):
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
     """Launch the chat. Login is required whenever the server listens beyond loopback."""
     from rag.ui.auth import checker, load_users
 
-    users = load_users(users_file) if users_file else {}
+    users = load_users(settings.users_file) if settings.users_file else {}
     if host not in LOOPBACK and not users:
-        raise ValueError(
-            f"refusing to listen on {host} without login: create users with `rag user add NAME` "
-            "and pass --users FILE (or RAG_USERS_FILE)"
+        raise UsageError(
+            f"vil ikke lytte på {host} uten innlogging: lag brukere med `rag user add NAVN` "
+            "og gi --users FIL (eller RAG_USERS_FILE)"
         )
     demo = build_app(settings)
     demo.launch(

@@ -9,6 +9,8 @@ import json
 import os
 from pathlib import Path
 
+from rag.errors import DataError
+
 ITERATIONS = 200_000
 
 
@@ -35,9 +37,11 @@ def load_users(path: Path) -> dict[str, str]:
     try:
         users = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"the users file {path} is not valid JSON") from exc
+        raise DataError(
+            f"brukerfilen {path} er ikke gyldig JSON; rett den, eller lag en ny med `rag user add`"
+        ) from exc
     if not isinstance(users, dict) or not all(isinstance(v, str) for v in users.values()):
-        raise ValueError(f"the users file {path} must map user names to password hashes")
+        raise DataError(f"brukerfilen {path} må knytte brukernavn til passord-hasher; lag den med `rag user add`")
     return users
 
 
