@@ -39,6 +39,17 @@ class FakeEmbedder:
 register_embedder("fake", FakeEmbedder())
 
 
+# What a test needs, from the fixtures it uses (tests that need more say so with a mark).
+NEEDS = {"seed_index": "embedder", "seed_engine": "embedder", "tiny_model": "embedder", "app": "server"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, mark in NEEDS.items():
+            if fixture in item.fixturenames:
+                item.add_marker(mark)
+
+
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory) -> Path:
     """One folder of converted models for the whole run (the conversion writes ~490 MB)."""

@@ -7,8 +7,6 @@ from hypothesis import strategies as st
 from rag.answering import EmptyQuestion, clean_question
 from rag.questions import question_type
 
-pytestmark = pytest.mark.slow
-
 
 def _check_citations(engine, answer):
     data = engine.served().answerer.data

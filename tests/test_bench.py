@@ -9,7 +9,7 @@ from rag.cli import main
 from rag.eval.bench import SentenceMeanEmbedder
 from tests.conftest import FakeEmbedder
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.embedder
 
 
 def test_bench_produces_numbers(tmp_path, capsys):

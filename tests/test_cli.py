@@ -3,11 +3,7 @@
 import io
 import json
 
-import pytest
-
 from rag.cli import main
-
-pytestmark = pytest.mark.slow
 
 JSON_KEYS = {"question", "answer", "abstained", "score", "citations", "passages", "timings_ms"}
 

@@ -10,6 +10,7 @@ import pytest
 HERE = Path(__file__).parent
 
 
+@pytest.mark.fuzz
 def test_article_reader_and_chunker_survive_fuzzing(tmp_path):
     pytest.importorskip("atheris")
     corpus = tmp_path / "corpus"

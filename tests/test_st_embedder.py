@@ -6,8 +6,6 @@ from rag.embedders import SentenceTransformerEmbedder
 from rag.index import Engine, run_build
 from rag.settings import Settings
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):

@@ -14,7 +14,6 @@ from rag.ui.app import serve
 from rag.ui.auth import checker, hash_password
 from rag.ui.render import chat_message, md_text
 
-pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).parent / "_artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -1,0 +1,105 @@
+"""The question rules, table by table. No embedder, no index: quick tier."""
+
+import pytest
+
+from rag.norwegian import terms
+from rag.questions import focus_terms, is_follow_up, question_type, slot_filled, type_match, unknown_names
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("Hvem leder NCE Smart Energy Markets?", "name"),
+        ("Kven er direktør i klyngen?", "name"),
+        ("Who leads the cluster?", "name"),
+        ("Hvor mange politikere deltok på møtet?", "number"),
+        ("Hvor gammel er han?", "number"),
+        ("How old is he?", "number"),
+        ("Kor mykje kosta prosjektet?", "number"),
+        ("Når startet han i jobben?", "date"),
+        ("Hvilket år ble klyngen etablert?", "date"),
+        ("Hvilken by bor hun i?", "place"),
+        ("Hva heter prosjektet?", None),
+        ("Hva gjør Smart Innovation Norway?", None),
+    ],
+)
+def test_question_type(question, kind):
+    assert question_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    "question, follow_up",
+    [
+        ("Hvor gammel er han?", True),
+        ("Og hun?", True),
+        ("Når startet han?", True),
+        ("Hvem leder klyngen?", False),
+        ("Hvor mange politikere deltok på møtet?", False),
+        ("Hva gjør Smart Innovation Norway?", False),
+    ],
+)
+def test_is_follow_up(question, follow_up):
+    assert is_follow_up(question) is follow_up
+
+
+@pytest.mark.parametrize(
+    "question, text, filled",
+    [
+        ("Hvor mange politikere deltok på møtet?", "Tolv politikere deltok.", True),
+        ("Hvor mange politikere deltok på møtet?", "Politikere deltok på møtet.", False),
+        ("Hvor gammel er han?", "Han er 45 år.", True),
+        ("Hvor gammel er han?", "Han er fra Halden.", False),
+        ("Hvilket år ble klyngen etablert?", "Klyngen ble etablert i 2009.", True),
+        ("Hvilket år ble klyngen etablert?", "Klyngen ble etablert av fire bedrifter.", False),
+        ("Hva gjør Smart Innovation Norway?", "Hva som helst passer her.", True),  # no slot to check
+    ],
+)
+def test_slot_filled(question, text, filled):
+    assert slot_filled(question, text) is filled
+
+
+@pytest.mark.parametrize(
+    "kind, text, asked, matches",
+    [
+        ("number", "Det kom 12 personer.", "", True),
+        ("number", "Det kom mange.", "", False),
+        ("date", "Han startet i mars 2020.", "", True),
+        ("name", "Kari Nordmann leder arbeidet.", "", True),
+        ("name", "Kari Nordmann leder arbeidet.", "Hvem er Kari Nordmann?", False),  # already named in the question
+        (None, "Kari Nordmann leder arbeidet.", "", False),
+    ],
+)
+def test_type_match(kind, text, asked, matches):
+    assert type_match(kind, text, asked) is matches
+
+
+CORPUS = {t: 1 for t in terms("Inge Michael Bilet leder klyngen. Smart Innovation Norway har tre klynger i Halden.")}
+
+
+@pytest.mark.parametrize(
+    "question, unknown",
+    [
+        ("Hvem er Jonas Gahr Støre?", ["Jonas Gahr Støre"]),
+        ("Hva sa Inge Bilet om klyngen?", []),
+        ("Hva gjør Smart Innovation Norway?", []),
+        ("Hvem er Thor Heyerdal i Halden?", ["Thor Heyerdal"]),
+        ("Hva sa Inge Bilets kollega?", []),  # a genitive of a known name
+        ("Hvem er Inge Bileth?", []),  # half the words known: a misspelling, not a stranger
+    ],
+)
+def test_unknown_names(question, unknown):
+    assert unknown_names(question, CORPUS) == unknown
+
+
+@pytest.mark.parametrize(
+    "question, drop_kind_noun, expected",
+    [
+        ("Hva slags utdanning har Inge Michael Bilet?", False, {"utdanning"}),
+        ("Hvor mange politikere deltok på møtet?", False, {"politiker", "deltok", "møt"}),
+        ("Hvor gammel er han?", False, set()),
+        ("Hvilket selskap startet han?", False, {"selskap", "start"}),
+        ("Hvilket selskap startet han?", True, {"start"}),
+    ],
+)
+def test_focus_terms(question, drop_kind_noun, expected):
+    assert set(focus_terms(question, drop_kind_noun)) == expected
