@@ -25,7 +25,7 @@ import numpy as np
 from rag.chunking import sentence_spans
 from rag.corpus import load_articles
 from rag.embedders import Embedder, load_embedder, register_embedder
-from rag.errors import RagError
+from rag.errors import RagError, require
 from rag.eval.runner import GOLD, read_gold
 from rag.norwegian import split_sentences
 from rag.settings import Settings
@@ -124,7 +124,7 @@ def run_size(
 
 def probe(index_dir: str, embedder: str, queries: int, sentence_mean: bool = False) -> dict:
     """Runs in a fresh process: time to ready, warm latency, resident memory."""
-    import psutil
+    psutil = require("psutil", "eval", "`rag bench`")
 
     t0 = time.perf_counter()
     from rag.index import Engine

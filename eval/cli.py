@@ -14,8 +14,8 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
 
     report: dict = {}
     if not args.no_gold:
-        engine = make_engine(settings)
         golds = read_gold(args.gold or GOLD)
+        engine = make_engine(settings)
         if args.gold_half != "all":  # dev: even rows (the reader trains on them); test: odd rows, held out
             golds = golds[(0 if args.gold_half == "dev" else 1) :: 2]
         texts = engine.article_texts()
@@ -52,10 +52,15 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
         report["worse_than_baseline"] = worse
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    plot(report, args.out / "report.png")
+    plotted = plot(report, args.out / "report.png")
     for name, result in report.items():
         if isinstance(result, dict) and "overall" in result:
             print(format_table(name, result, worse.get(name)))
             print()
-    print(f"Rapport: {args.out / 'report.json'}, figur: {args.out / 'report.png'}")
+    figure = (
+        f"figur: {args.out / 'report.png'}"
+        if plotted
+        else "ingen figur (matplotlib mangler: pip install 'rag-artikler[eval]')"
+    )
+    print(f"Rapport: {args.out / 'report.json'}, {figure}")
     return 0

@@ -16,14 +16,17 @@ LATENCY_TOLERANCE = 1.25  # latency counts as worse only beyond 25 % slower
 
 
 def read_gold(path: Path) -> list[dict]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"kan ikke lese gullsettet {path} ({getattr(exc, 'strerror', None) or exc})") from exc
     rows = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{lineno} er ikke gyldig JSON ({exc.msg})") from exc
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}:{lineno} er ikke gyldig JSON ({exc.msg})") from exc
     return rows
 
 
@@ -124,8 +127,12 @@ def format_table(title: str, result: dict, worse: list[str] | None = None) -> st
     return "\n".join(lines)
 
 
-def plot(report: dict, path: Path) -> None:
-    import matplotlib
+def plot(report: dict, path: Path) -> bool:
+    """Draw report.png; False (and no figure) when matplotlib is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -142,3 +149,4 @@ def plot(report: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+    return True

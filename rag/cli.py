@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rag import __version__
 from rag.answering import ABSTAIN_TEXT
-from rag.errors import EXIT_USAGE, BuildError, RagError, UsageError
+from rag.errors import EXIT_USAGE, BuildError, RagError, UsageError, require
 from rag.fetch import FetchPolicy
 from rag.settings import Settings
 from rag.types import Answer
@@ -209,6 +209,7 @@ def cmd_models(args, settings: Settings) -> int:
 def cmd_build(args, settings: Settings) -> int:
     from rag.index import run_build
 
+    _first_use_articles(settings)
     try:
         report = run_build(settings, progress=_progress_bar("Bygger indeks"))
     except BuildError as exc:
@@ -229,11 +230,15 @@ def cmd_build(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    from rag.questions import clean_question
+
+    if args.question is None and not args.jsonl:
+        raise UsageError('skriv et spørsmål, for eksempel: rag ask "Hvem er ny leder i NCE Smart Energy Markets?"')
+    if args.question is not None:
+        clean_question(args.question)  # an empty question is a usage error before any index is built
     engine = _engine(settings)
     if args.jsonl:
         return _ask_jsonl(engine, args.jsonl, args.passages)
-    if args.question is None:
-        raise UsageError('skriv et spørsmål, for eksempel: rag ask "Hvem er ny leder i NCE Smart Energy Markets?"')
     answer = engine.ask(args.question, args.history, passages=args.passages)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -260,6 +265,7 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
+    require("psutil", "eval", "`rag bench`")
     from rag.eval.bench import EMBEDDED_CHUNKS_PER_S, format_table, run_size
 
     try:
@@ -307,6 +313,7 @@ def cmd_load(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
+    require("gradio", "serve", "`rag serve`")
     from rag.ui.app import serve
 
     _engine(settings)  # build on first use, so the page never starts empty
@@ -379,7 +386,7 @@ def cmd_sync(args, settings: Settings) -> int:
         print(f"advarsel: {warning}", file=sys.stderr)
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.summary())
     if not report.ok:
-        print("rag: nothing could be read; the article folder is unchanged", file=sys.stderr)
+        print("rag: ingenting kunne leses; artikkelmappen er uendret", file=sys.stderr)
         return 1
     return 0
 
@@ -422,11 +429,25 @@ def cmd_index(args, settings: Settings) -> int:
     return 0
 
 
+def _first_use_articles(settings: Settings) -> None:
+    from rag.settings import first_use_articles
+
+    try:
+        if first_use_articles(settings):
+            print(f"La de fem eksempelartiklene i {settings.articles_dir}.", file=sys.stderr)
+    except OSError as exc:
+        raise BuildError(
+            f"kan ikke lage artikkelmappen {settings.articles_dir} ({exc.strerror or exc}); "
+            "sett RAG_HOME eller RAG_ARTICLES_DIR til en mappe du kan skrive i"
+        ) from exc
+
+
 def _engine(settings: Settings):
     """The engine for the index in service; builds it first when there is none yet."""
     from rag.index import Engine, IndexRoot, run_build
 
     if IndexRoot(settings.index_dir).current() is None:
+        _first_use_articles(settings)
         print(f"Fant ingen indeks i {settings.index_dir}; bygger den fra {settings.articles_dir} …", file=sys.stderr)
         try:
             run_build(settings, progress=_progress_bar("Bygger indeks"))

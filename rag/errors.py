@@ -81,3 +81,13 @@ class SyncLocked(LockedError):
 
 class DataError(RagError):
     """An input file (gold questions, NorQuAD, users) that cannot be read."""
+
+
+def require(module: str, extra: str, what: str):
+    """Import an optional package, or say which extra installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise UsageError(f"{what} trenger {module}: pip install 'rag-artikler[{extra}]'") from None

@@ -43,6 +43,20 @@ def shipped_articles() -> Path:
     return PROJECT_ROOT / "data" / "articles" if in_checkout() else PACKAGE_DIR / "seed_articles"
 
 
+def first_use_articles(settings: Settings) -> bool:
+    """An installed rag's default article folder ($RAG_HOME/articles) starts as a copy of
+    the five shipped articles, so `rag ask` works at once; True when it was just made."""
+    import shutil
+
+    if in_checkout() or settings.articles_dir != settings.home / "articles" or settings.articles_dir.exists():
+        return False
+    tmp = settings.articles_dir.with_name(".articles.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(shipped_articles(), tmp, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    os.replace(tmp, settings.articles_dir)
+    return True
+
+
 @dataclass(frozen=True)
 class Settings:
     # where things live (None: derived from `home` when the object is made)

@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from rag.corpus import BadArticle, extract_html
-from rag.errors import SyncLocked
+from rag.errors import RagError, SyncLocked
 from rag.fetch import FetchError, FetchPolicy, PoliteClient
 
 STATE_FILE = ".rag-sync.json"
@@ -82,6 +82,16 @@ def sync(
     transport=None,
 ) -> SyncReport:
     """Read `feeds` and `sitemaps`, fetch new or changed article pages into `articles_dir`."""
+    try:
+        return _sync(articles_dir, feeds, sitemaps, policy, prune, progress, transport)
+    except OSError as exc:  # the article folder cannot be written (read-only, not a folder, disk full)
+        raise RagError(
+            f"kan ikke skrive i artikkelmappen {exc.filename or articles_dir} ({exc.strerror or exc}); "
+            "velg en mappe du kan skrive i med --articles eller RAG_ARTICLES_DIR"
+        ) from exc
+
+
+def _sync(articles_dir, feeds, sitemaps, policy, prune, progress, transport) -> SyncReport:
     from filelock import FileLock, Timeout
 
     t0 = time.perf_counter()
@@ -92,7 +102,7 @@ def sync(
         lock = FileLock(articles_dir / LOCK_FILE, timeout=0)
         lock.acquire()
     except Timeout as exc:
-        raise SyncLocked(f"another `rag sync` is writing into {articles_dir}; try again when it is done") from exc
+        raise SyncLocked(f"en annen `rag sync` skriver i {articles_dir}; prøv igjen når den er ferdig") from exc
     try:
         state = _read_state(articles_dir, report)
         with PoliteClient(hosts, policy, transport=transport) as client:

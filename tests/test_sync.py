@@ -221,7 +221,7 @@ def test_faults_exit_non_zero_and_leave_the_folder_as_it_was(tmp_path, site, cap
     else:
         assert _sync_cli(site, articles, "--prune") == 1
         err = capsys.readouterr().err
-        assert "nothing could be read" in err and "Traceback" not in err
+        assert "ingenting kunne leses" in err and "Traceback" not in err
         assert {"down": "could not connect", "truncated": "not well-formed XML", "not-a-feed": "root element"}[
             fault
         ] in err
