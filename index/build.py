@@ -55,13 +55,16 @@ def _build(settings: Settings, progress: Progress | None) -> BuildReport:
     t0 = time.perf_counter()
     if not settings.articles_dir.is_dir():
         raise BuildError(
-            f"artikkelmappen {settings.articles_dir} finnes ikke (velg en med --articles eller RAG_ARTICLES_DIR)"
+            f"artikkelmappen {settings.articles_dir} finnes ikke: legg artiklene der, eller velg en annen "
+            "med --articles (RAG_ARTICLES_DIR), og kjør `rag build`"
         )
     root = IndexRoot(settings.index_dir)
     with root.lock():
         loaded = load_articles(settings.articles_dir)
         if not loaded.articles:
-            raise BuildError(f"ingen lesbare artikler i {settings.articles_dir} (.md, .txt, .html eller .jsonl)")
+            raise BuildError(
+                f"ingen lesbare artikler i {settings.articles_dir} (.md, .txt, .html eller .jsonl); legg artikler der og kjør `rag build`"
+            )
         embedder = load_embedder(settings.embedder, settings.models_dir)
         reader = load_reader(settings.models_dir) if settings.reader else None
         previous = _previous(root, embedder.id)

@@ -86,8 +86,14 @@ class IndexRoot:
     @contextmanager
     def lock(self):
         """Hold the build lock, or raise BuildLocked at once if another build has it."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fh = open(self.root / "build.lock", "a+")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fh = open(self.root / "build.lock", "a+")
+        except OSError as exc:
+            raise RagError(
+                f"kan ikke skrive til {exc.filename or self.root} ({exc.strerror or exc}); "
+                "sett RAG_HOME (eller --index) til en mappe du kan skrive i"
+            ) from exc
         try:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -449,10 +449,7 @@ def _engine(settings: Settings):
     if IndexRoot(settings.index_dir).current() is None:
         _first_use_articles(settings)
         print(f"Fant ingen indeks i {settings.index_dir}; bygger den fra {settings.articles_dir} …", file=sys.stderr)
-        try:
-            run_build(settings, progress=_progress_bar("Bygger indeks"))
-        except BuildError as exc:
-            raise BuildError(f"{exc}. Legg artikler der og kjør `rag build`.") from exc
+        run_build(settings, progress=_progress_bar("Bygger indeks"))
     return Engine(settings)
 
 
