@@ -37,7 +37,10 @@ from rag.reader_training import (
     train_adapter,
 )
 
-RECIPE = {"epochs": 5, "lr": 2e-4, "rank": 16, "negatives": 15, "batch": 16, "seed": 13}
+# dropout 0 (was e5's 0.1 and LoRA's 0.05): on dev, a fold-A adapter trained on 2 CPU cores
+# chose the answer sentence for 0.662 of fold B's questions with dropout 0 and 0.610 with
+# dropout, and trained in 369 s instead of 711 s (dropout's random masks were 40 % of it).
+RECIPE = {"epochs": 5, "lr": 2e-4, "rank": 16, "negatives": 15, "batch": 16, "seed": 13, "dropout": 0.0}
 
 
 def _adapter_encoder(models_dir: Path, adapter: Path):
