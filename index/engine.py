@@ -8,6 +8,7 @@ swap happens meanwhile.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,6 +22,8 @@ from rag.reader import load_reader
 from rag.settings import Settings
 from rag.store import IndexLoadError, check_embedder, load
 from rag.types import Answer
+
+log = logging.getLogger("rag")
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,16 @@ class Engine:
         use_reader = self.settings.reader if self.settings.reader_chosen else data.reader_id is not None
         reader = load_reader(self.settings.models_dir) if use_reader else None
         if reader is not None and data.reader_id != reader.id:
-            raise IndexLoadError(
+            message = (
                 f"indeksen i {path} ble bygget {'med leseren ' + repr(data.reader_id) if data.reader_id else 'uten leseren'}, "
-                f"men denne rag bruker {reader.id!r}. Kjør `rag build` (eller sett RAG_READER=0 for å svare med håndreglene)."
+                f"men denne rag bruker {reader.id!r}. Kjør `rag build`"
             )
+            if self.settings.reader_chosen:
+                raise IndexLoadError(message + " (eller sett RAG_READER=0 for å svare med håndreglene).")
+            # e.g. just after an upgrade that ships a new reader: keep answering, with the
+            # hand rules, until the next build (the nightly one) brings the reader's vectors
+            log.warning("%s; svarer med håndreglene til da.", message)
+            reader = None
         answerer = Answerer.configured(data, embedder, self.settings, reader=reader)
         answerer.ask("Hvem leder klyngen?")  # warm the lexicon, stemmer and engine before the first user
         return Served(path, answerer)

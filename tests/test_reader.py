@@ -135,3 +135,26 @@ def test_reader_says_what_smart_innovation_norway_does(seed_engine):
 @pytest.mark.embedder
 def test_reader_abstains_on_a_question_the_articles_do_not_hold(seed_engine):
     assert seed_engine.ask("Hvem vant fotball-VM i 1994?").abstained
+
+
+@pytest.mark.embedder
+def test_an_index_built_with_another_reader_is_served_with_the_hand_rules_until_rebuilt(seed_index, tmp_path, caplog):
+    from dataclasses import replace
+
+    from rag.index import Engine, IndexRoot
+    from rag.store import IndexLoadError
+
+    built = IndexRoot(seed_index.index_dir).current()
+    root = IndexRoot(tmp_path / "index")
+    copy = root.builds / built.name
+    shutil.copytree(built, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["reader"]["id"] = "reader:an-older-one"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    root.publish(copy)
+    engine = Engine(replace(seed_index, index_dir=root.root))
+    answer = engine.ask("Hvem er ny leder i NCE Smart Energy Markets?")
+    assert not engine.uses_reader() and "Bilet" in answer.answer
+    assert "reader:an-older-one" in caplog.text and "håndreglene" in caplog.text
+    with pytest.raises(IndexLoadError, match="Kjør `rag build`"):
+        Engine(replace(seed_index, index_dir=root.root, reader_chosen=True)).ask("Hei?")
