@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from rag.corpus import content_hash, load_articles
 from rag.embedders import load_embedder
-from rag.errors import BuildError
+from rag.errors import BuildError, unwritable
 from rag.index.publish import IndexRoot
 from rag.indexing import Progress, build_index_data
 from rag.reader import load_reader
@@ -44,11 +44,7 @@ def run_build(settings: Settings, progress: Progress | None = None) -> BuildRepo
     try:
         return _build(settings, progress)
     except OSError as exc:  # a folder that cannot be written (read-only RAG_HOME, full disk)
-        where = exc.filename or settings.index_dir
-        raise BuildError(
-            f"kan ikke skrive til {where} ({exc.strerror or exc}); "
-            "sett RAG_HOME (eller --index) til en mappe du kan skrive i"
-        ) from exc
+        raise unwritable(exc, settings.index_dir, "RAG_HOME (eller --index)", BuildError) from exc
 
 
 def _build(settings: Settings, progress: Progress | None) -> BuildReport:

@@ -9,7 +9,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from rag.errors import BuildLocked, IndexLoadError, RagError
+from rag.errors import BuildLocked, IndexLoadError, RagError, unwritable
 from rag.store import read_manifest
 
 PARTIAL = ".partial"
@@ -90,10 +90,7 @@ class IndexRoot:
             self.root.mkdir(parents=True, exist_ok=True)
             fh = open(self.root / "build.lock", "a+")
         except OSError as exc:
-            raise RagError(
-                f"kan ikke skrive til {exc.filename or self.root} ({exc.strerror or exc}); "
-                "sett RAG_HOME (eller --index) til en mappe du kan skrive i"
-            ) from exc
+            raise unwritable(exc, self.root, "RAG_HOME (eller --index)") from exc
         try:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rag import __version__
 from rag.answering import ABSTAIN_TEXT
-from rag.errors import EXIT_USAGE, BuildError, RagError, UsageError, require
+from rag.errors import EXIT_USAGE, BuildError, RagError, UsageError, require, unwritable
 from rag.fetch import FetchPolicy
 from rag.settings import Settings
 from rag.types import Answer
@@ -436,10 +436,7 @@ def _first_use_articles(settings: Settings) -> None:
         if first_use_articles(settings):
             print(f"La de fem eksempelartiklene i {settings.articles_dir}.", file=sys.stderr)
     except OSError as exc:
-        raise BuildError(
-            f"kan ikke lage artikkelmappen {settings.articles_dir} ({exc.strerror or exc}); "
-            "sett RAG_HOME eller RAG_ARTICLES_DIR til en mappe du kan skrive i"
-        ) from exc
+        raise unwritable(exc, settings.articles_dir, "RAG_HOME (eller RAG_ARTICLES_DIR)", BuildError) from exc
 
 
 def _engine(settings: Settings):

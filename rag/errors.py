@@ -83,6 +83,15 @@ class DataError(RagError):
     """An input file (gold questions, NorQuAD, users) that cannot be read."""
 
 
+def unwritable(exc: OSError, where, setting: str, kind: type[RagError] = RagError) -> RagError:
+    """The one message for a folder that cannot be written (read-only, not a folder, disk
+    full): which path, why, and which setting moves it elsewhere."""
+    return kind(
+        f"kan ikke skrive til {exc.filename or where} ({exc.strerror or exc}); "
+        f"sett {setting} til en mappe du kan skrive i"
+    )
+
+
 def require(module: str, extra: str, what: str):
     """Import an optional package, or say which extra installs it."""
     import importlib

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import ModelError
+from rag.errors import ModelError, unwritable
 
 E5_SMALL = "multilingual-e5-small"
 QK = 32  # weights per Q4_0 block
@@ -334,10 +334,7 @@ def ensure_converted(models_dir: Path, source: Path | None = None, progress=None
     try:
         return _convert(target, source, progress)
     except OSError as exc:
-        raise ModelError(
-            f"kan ikke skrive den konverterte modellen til {exc.filename or models_dir} ({exc.strerror or exc}); "
-            "sett RAG_MODELS_DIR (eller RAG_HOME) til en mappe du kan skrive i"
-        ) from exc
+        raise unwritable(exc, models_dir, "RAG_MODELS_DIR (eller RAG_HOME)", ModelError) from exc
 
 
 def _convert(target: Path, source: Path | None, progress) -> Path:

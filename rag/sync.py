@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from rag.corpus import BadArticle, extract_html
-from rag.errors import RagError, SyncLocked
+from rag.errors import SyncLocked, unwritable
 from rag.fetch import FetchError, FetchPolicy, PoliteClient
 
 STATE_FILE = ".rag-sync.json"
@@ -85,10 +85,7 @@ def sync(
     try:
         return _sync(articles_dir, feeds, sitemaps, policy, prune, progress, transport)
     except OSError as exc:  # the article folder cannot be written (read-only, not a folder, disk full)
-        raise RagError(
-            f"kan ikke skrive i artikkelmappen {exc.filename or articles_dir} ({exc.strerror or exc}); "
-            "velg en mappe du kan skrive i med --articles eller RAG_ARTICLES_DIR"
-        ) from exc
+        raise unwritable(exc, articles_dir, "--articles (RAG_ARTICLES_DIR)") from exc
 
 
 def _sync(articles_dir, feeds, sitemaps, policy, prune, progress, transport) -> SyncReport:
