@@ -24,6 +24,11 @@ class Q4Embedding(torch.nn.Module):
         self.per_row = self.cols // QK
         self.blocks = np.memmap(path, dtype=_Q4_BLOCK, mode="r", offset=offset, shape=(nbytes // _Q4_BLOCK.itemsize,))
 
+    @classmethod
+    def install(cls, model) -> None:
+        """Swap a converted e5 SentenceTransformer's float32 word embeddings for this."""
+        model[0].model.embeddings.word_embeddings = cls()
+
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         flat = ids.reshape(-1).cpu().numpy().astype(np.int64)
         index = (flat[:, None] * self.per_row + np.arange(self.per_row)).reshape(-1)

@@ -25,7 +25,7 @@ import numpy as np
 
 from rag.answering import CONFIDENCE, FEATURES, Answerer, scorer_probability
 from rag.models import source_hash
-from rag.reader import PASSAGE, QUERY, READER_DIR, base_model
+from rag.reader import PASSAGE, QUERY, READER_DIR, merged_model
 from rag.reader_training import (
     accuracy,
     choose_threshold,
@@ -44,11 +44,7 @@ RECIPE = {"epochs": 5, "lr": 2e-4, "rank": 16, "negatives": 15, "batch": 16, "se
 
 
 def _adapter_encoder(models_dir: Path, adapter: Path):
-    from peft import PeftModel
-
-    model = base_model(models_dir)
-    model[0].model = PeftModel.from_pretrained(model[0].model, str(adapter)).merge_and_unload()
-    model.eval()
+    model = merged_model(models_dir, adapter)
 
     def questions(texts):
         return model.encode([QUERY + t for t in texts], normalize_embeddings=True, batch_size=32)
