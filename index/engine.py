@@ -112,8 +112,6 @@ class Engine:
         and with the served reader (`served`), the hand weights alone (`none`) or the
         reader's similarity alone (`alone`)."""
         base = self.served().answerer
-        choice = {"served": base.reader, "none": None}
-        if reader == "alone":
-            choice["alone"] = base.reader.similarity_only() if base.reader else None
+        chosen = {"served": base.reader, "none": None, "alone": base.reader and base.reader.similarity_only()}[reader]
         weights = base.weights if abstain else replace(base.weights, abstain=False)
-        return Answerer.configured(base.data, base.embedder, self.settings, choice[reader], weights).ask
+        return Answerer.configured(base.data, base.embedder, self.settings, chosen, weights).ask

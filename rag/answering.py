@@ -203,12 +203,8 @@ class Answerer:
             best_score += gain - w.pair_penalty
         art, start, end = data.sentences[chosen[0]][0], data.sentences[chosen[0]][1], data.sentences[chosen[-1]][2]
         text = data.articles[art].text[start:end]
-        passage_cov = max((coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
-        neighbourhood = self._window(chosen[0]) + " " + self._window(chosen[-1])
-        focus_cov = max(
-            coverage(focus, neighbourhood) if focus else 1.0
-            for focus in (focus_terms(question), focus_terms(question, drop_kind_noun=True))
-        )
+        passage_cov = self._passage_coverage(query, hits)
+        focus_cov = self._focus_coverage(question, self._window(chosen[0]) + " " + self._window(chosen[-1]))
         weak = best_score < w.abstain_below or not slot_filled(question, text)
         if not english:
             weak = weak or passage_cov < w.min_coverage or focus_cov < w.min_focus
@@ -320,15 +316,23 @@ class Answerer:
         order = np.argsort(-select)
         best = int(order[0])
         margin = float(select[best] - select[order[1]]) if len(order) > 1 else 1.0
-        query, data = info["query"], self.data
-        around = self._window(ids[best])
-        focus = max(
-            coverage(f, around) if f else 1.0
-            for f in (focus_terms(question), focus_terms(question, drop_kind_noun=True))
-        )
-        passage_cov = max((coverage(query, data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
+        query = info["query"]
+        focus = self._focus_coverage(question, self._window(ids[best]))
+        passage_cov = self._passage_coverage(query, hits) if query else 0.0
         prob = float(scorer_probability(scorer, features[best : best + 1])[0])
-        return best, np.array([prob, margin, focus, passage_cov if query else 0.0], dtype=np.float32)
+        return best, np.array([prob, margin, focus, passage_cov], dtype=np.float32)
+
+    def _passage_coverage(self, query: dict, hits: list[Hit]) -> float:
+        """How much of the question the top passages cover."""
+        return max((coverage(query, self.data.chunks[h.chunk].text) for h in hits[: self.passages]), default=0.0)
+
+    @staticmethod
+    def _focus_coverage(question: str, text: str) -> float:
+        """How much of the question's focus words (with or without the kind noun) `text` holds."""
+        return max(
+            coverage(focus, text) if focus else 1.0
+            for focus in (focus_terms(question), focus_terms(question, drop_kind_noun=True))
+        )
 
     def _with_neighbour(
         self, best: int, best_cov: float, info: dict, asked: str, candidates: set[int]

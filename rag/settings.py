@@ -92,7 +92,7 @@ class Settings:
         home = Path(self.home).expanduser() if self.home else default_home()
         derived = {
             "home": home,
-            "articles_dir": PROJECT_ROOT / "data" / "articles" if in_checkout() else home / "articles",
+            "articles_dir": shipped_articles() if in_checkout() else home / "articles",
             "index_dir": home / "index",
             "models_dir": home / "models",
         }

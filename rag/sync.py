@@ -326,9 +326,10 @@ def render_markdown(link: Link, fetched_url: str, meta: dict, body: str) -> str:
         urlsplit(canonical).scheme in ("http", "https")
         and urlsplit(canonical).hostname == urlsplit(fetched_url).hostname
     )
+    aid = article_id(link.url)
     front = {
-        "id": article_id(link.url),
-        "title": " ".join(str(meta.get("title") or link.title or article_id(link.url)).split()),
+        "id": aid,
+        "title": " ".join(str(meta.get("title") or link.title or aid).split()),
         "date": _feed_date(str(meta.get("date") or "")) or link.date,
         "author": meta.get("author") or link.author,
         "url": canonical if same_site else fetched_url,
