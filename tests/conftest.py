@@ -41,13 +41,17 @@ register_embedder("fake", FakeEmbedder())
 
 # What a test needs, from the fixtures it uses (tests that need more say so with a mark).
 NEEDS = {"seed_index": "embedder", "seed_engine": "embedder", "tiny_model": "embedder", "app": "server"}
+SLOW_TIERS = ("embedder", "server", "browser", "fuzz")
 
 
 def pytest_collection_modifyitems(items):
+    """Mark tests by the fixtures they use, then run the quick tier first (a plain `pytest`
+    fails fast on a broken unit before minutes of model and server tests)."""
     for item in items:
         for fixture, mark in NEEDS.items():
             if fixture in item.fixturenames:
                 item.add_marker(mark)
+    items.sort(key=lambda item: any(item.get_closest_marker(mark) for mark in SLOW_TIERS))
 
 
 @pytest.fixture(scope="session")
