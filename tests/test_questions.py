@@ -3,7 +3,14 @@
 import pytest
 
 from rag.norwegian import terms
-from rag.questions import focus_terms, is_follow_up, question_type, slot_filled, type_match, unknown_names
+from rag.questions import (
+    focus_terms,
+    is_follow_up,
+    question_type,
+    slot_filled,
+    type_match,
+    unknown_names,
+)
 
 
 @pytest.mark.parametrize(

@@ -101,6 +101,31 @@ def test_source_title_links_to_the_article_with_its_date():
     assert "<a " not in ftp
 
 
+def test_short_answer_is_bold_in_a_quote_of_sentences_apart():
+    from rag.answering import GAP
+    from rag.types import Answer, Citation
+
+    article = "Det sier Kari Nordmann. Hun er ny. Ordet går. Hun leder klyngen fra 1. mai."
+    first, second = article.index("Det"), article.index("Hun leder")
+    cites = (
+        Citation("a", "T", None, None, article[first : article.index(" Hun er")], first, article.index(" Hun er")),
+        Citation("a", "T", None, None, article[second:], second, len(article)),
+    )
+    text = cites[0].quote + GAP + cites[1].quote
+    at = article.index("Kari")
+    short = {"article_id": "a", "start": at, "end": at + 13, "text": "Kari Nordmann"}
+    answer = Answer("Hvem leder klyngen?", text, False, 1.0, cites, (), short_answer=short)
+    assert text[slice(*answer.short_answer_span())] == "Kari Nordmann"
+    assert "«Det sier **Kari Nordmann**\\. \\[…\\] Hun" in chat_message(answer)
+    at = article.index("1. mai")
+    later = Answer(
+        "Når?", text, False, 1.0, cites, (), short_answer=short | {"start": at, "end": at + 6, "text": "1. mai"}
+    )
+    assert text[slice(*later.short_answer_span())] == "1. mai" and "fra **1\\. mai**\\.»" in chat_message(later)
+    wrong = Answer("Når?", text, False, 1.0, cites, (), short_answer=short | {"text": "Ola"})
+    assert wrong.short_answer_span() is None and "**" not in chat_message(wrong)
+
+
 def test_login_is_required_beyond_loopback(seed_index):
     with pytest.raises(UsageError, match="uten innlogging"):
         serve(seed_index, host="0.0.0.0", port=_free_port(), block=False)

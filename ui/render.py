@@ -35,14 +35,14 @@ def chat_message(answer: Answer) -> str:
 
 def _quote_with_short_answer(answer: Answer) -> str:
     """The quote, escaped, with the short answer (name, date, number) in bold."""
-    text, short = answer.answer or "", answer.short_answer
-    if not short or not answer.citations:
+    text, span = answer.answer or "", answer.short_answer_span()
+    if span is None:
         return md_text(text)
-    offset = short["start"] - answer.citations[0].start
-    if not (0 <= offset and offset + len(short["text"]) <= len(text)) or text[offset:].find(short["text"]) != 0:
-        return md_text(text)
-    end = offset + len(short["text"])
-    return f"{md_text(text[:offset])} **{md_text(text[offset:end])}** {md_text(text[end:])}".strip()
+    start, end = span
+    before, after = text[:start], text[end:]
+    gap_before = " " if before[-1:].isspace() else ""
+    gap_after = " " if after[:1].isspace() else ""
+    return f"{md_text(before)}{gap_before}**{md_text(text[start:end])}**{gap_after}{md_text(after)}".strip()
 
 
 def sources_panel(answer: Answer | None) -> str:
