@@ -211,9 +211,6 @@ def train_reader(
             "without_slot_gate": {
                 "hit_with_abstention": round(float((correct & ~ungated_abstained)[kinds == ""].mean()), 3),
                 "unanswerable_abstained": round(float(ungated_abstained[~np.array(answerable)].mean()), 3),
-                "gold_dev_unanswerable_abstained": round(
-                    float(ungated_abstained[np.array(from_gold) & ~np.array(answerable)].mean()), 3
-                ),
             },
             "hit_with_abstention": round(float((correct & ~abstained)[kinds == ""].mean()), 3),
         },
