@@ -13,8 +13,10 @@ How a question is read lives in `rag.questions`.
 
 With a trained reader (`rag.reader`, the default), the same features plus the reader's
 question-sentence similarity go through a small logistic scorer learned on dev data
-(`rag reader train`); its probability picks the sentence and decides abstention. Without
-one, the hand weights below decide (kept for comparison: `RAG_READER=0`).
+(`rag reader train`); its probability picks the sentence and decides abstention (with
+one gate: a question asking for a value the sentence lacks is not answered). A pronoun-led
+answer brings the sentence that names its referent. Without a reader, the hand weights
+below decide (kept for comparison: `RAG_READER=0`).
 """
 
 from __future__ import annotations
