@@ -304,12 +304,12 @@ class Answerer:
         rvec = reader.embed_questions([search_text])[0]
         sims = np.asarray(data.reader_vectors[np.asarray(ids)], dtype=np.float32) @ rvec
         features[:, 0], features[:, 1] = sims, sims - sims.max()
-        best_row, confidence = self.choose(question, info, hits, ids, features, reader.scorer)
+        best_row, confidence, select = self.choose(question, info, hits, ids, features, reader.scorer)
         best = ids[best_row]
         p = float(answer_probability(reader.scorer, confidence[None, :])[0])
         if p < reader.threshold and w.abstain:
             return Answer(question, None, True, round(p, 4), (), passages, notice=notice)
-        chosen = self._reader_neighbour(best_row, ids, scorer_select(reader.scorer, features), info, search_text)
+        chosen = self._reader_neighbour(best_row, ids, select, info, search_text)
         if len(chosen) == 1 and self._needs_referent(best, info["kind"]):
             referent = self._referent(best)
             if referent is not None:
@@ -336,12 +336,13 @@ class Answerer:
         features: np.ndarray,
         scorer: dict,
         hidden: frozenset[int] = frozenset(),
-    ) -> tuple[int, np.ndarray]:
-        """The chosen candidate (its row) and what the confidence model reads about it
+    ) -> tuple[int, np.ndarray, np.ndarray]:
+        """The chosen candidate (its row), what the confidence model reads about it
         (CONFIDENCE order): the scorer's probability that it holds the answer, its lead
         over the runner-up, how much of the question's focus words stand around it, and
-        how much of the question the top passages cover. Sentences in `hidden` are read
-        as if the articles did not hold them (training makes questions unanswerable so)."""
+        how much of the question the top passages cover; and every candidate's select
+        score. Sentences in `hidden` are read as if the articles did not hold them
+        (training makes questions unanswerable so)."""
         select = scorer_select(scorer, features)
         order = np.argsort(-select)
         best = int(order[0])
@@ -351,7 +352,7 @@ class Answerer:
         passage_cov = self._passage_coverage(query, hits, hidden) if query else 0.0
         prob = float(scorer_probability(scorer, features[best : best + 1])[0])
         slot = float(features[best, FEATURES.index("slot")])
-        return best, np.array([prob, margin, focus, passage_cov, slot], dtype=np.float32)
+        return best, np.array([prob, margin, focus, passage_cov, slot], dtype=np.float32), select
 
     def _passage_coverage(self, query: dict, hits: list[Hit], hidden: frozenset[int] = frozenset()) -> float:
         """How much of the question the top passages cover (without the `hidden` sentences)."""
@@ -378,35 +379,35 @@ class Answerer:
     ) -> tuple[list[int], float]:
         """A neighbour joins when it carries what the best sentence lacks (the name, the
         date, ...): the sentences chosen, and the gain that let the neighbour in (0 if none)."""
-        data, w, query, kind = self.data, self.weights, info["query"], info["kind"]
-        for other in (best - 1, best + 1):
-            if other not in candidates or data.sentences[other][0] != data.sentences[best][0]:
-                continue
-            pair = sorted([best, other])
-            text = data.articles[data.sentences[best][0]].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
+        w, query, kind = self.weights, info["query"], info["kind"]
+        for _, pair, text in self._neighbour_pairs(best, candidates):
             gain = w.lexical * (coverage(query, text) - best_cov) + w.question_type * (
-                type_match(kind, text, asked) - type_match(kind, data.sentence_text(best), asked)
+                type_match(kind, text, asked) - type_match(kind, self.data.sentence_text(best), asked)
             )
-            if gain > w.pair_penalty and not is_heading(data.sentence_text(other)):
+            if gain > w.pair_penalty:
                 return pair, gain
         return [best], 0.0
 
     def _reader_neighbour(self, best_row: int, ids: list[int], select: np.ndarray, info: dict, asked: str) -> list[int]:
         """The chosen sentence, with a neighbour when the scorer rates it nearly as high
         (within NEIGHBOUR_MARGIN) or when only the two together hold the kind of value asked for."""
-        data, kind, best = self.data, info["kind"], ids[best_row]
+        kind, best = info["kind"], ids[best_row]
         row_of = {sid: row for row, sid in enumerate(ids)}
-        for other in (best - 1, best + 1):
-            if other not in row_of or data.sentences[other][0] != data.sentences[best][0]:
-                continue
-            if is_heading(data.sentence_text(other)):
-                continue
-            pair = sorted([best, other])
-            text = data.articles[data.sentences[best][0]].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
+        for other, pair, text in self._neighbour_pairs(best, row_of):
             close = select[row_of[other]] >= select[best_row] - NEIGHBOUR_MARGIN
-            if close or type_match(kind, text, asked) > type_match(kind, data.sentence_text(best), asked):
+            if close or type_match(kind, text, asked) > type_match(kind, self.data.sentence_text(best), asked):
                 return pair
         return [best]
+
+    def _neighbour_pairs(self, best: int, candidates):
+        """The neighbours of sentence `best` that may join it: among `candidates`, in the
+        same article, not headings; each as (neighbour, the two in order, their text)."""
+        data = self.data
+        art = data.sentences[best][0]
+        for other in (best - 1, best + 1):
+            if other in candidates and data.sentences[other][0] == art and not is_heading(data.sentence_text(other)):
+                pair = sorted([best, other])
+                yield other, pair, data.articles[art].text[data.sentences[pair[0]][1] : data.sentences[pair[1]][2]]
 
     def _needs_referent(self, sid: int, kind: str | None) -> bool:
         """The sentence leans on the one before: it starts with a pronoun, or it answers

@@ -115,7 +115,7 @@ def train_reader(
         item.question: "foldA" for item in halves["foldB"]
     }
     encoders = {name: _adapter_encoder(settings.models_dir, folders[name]) for name in ("foldA", "foldB")}
-    feats, labels, answerable, contexts, removed, from_gold = [], [], [], [], [], []
+    feats, labels, answerable, contexts, kinds, from_gold = [], [], [], [], [], []
     for gold, engine, without in questions:
         answerer: Answerer = engine.served().answerer
         question = gold["question"]
@@ -144,17 +144,18 @@ def train_reader(
         feats.append(x)
         labels.append(np.array([holds(answerer.data.sentence_text(s), needles) for s in ids], dtype=float))
         answerable.append(not gold.get("unanswerable"))
-        removed.append(without)
+        kinds.append(without or "")  # "": asked as it is
         from_gold.append(engine is seed_engine)
+    answerable, kinds, from_gold = np.array(answerable), np.array(kinds), np.array(from_gold)
     x_all, y_all = np.vstack(feats), np.concatenate(labels)
     group = np.concatenate([np.full(len(y), n) for n, y in enumerate(labels)])  # question number
-    np.savez(work / "scorer_data.npz", x=x_all, y=y_all, group=group, answerable=np.array(answerable))
-    real = np.concatenate([np.full(len(y), r is None) for y, r in zip(labels, removed)])
+    np.savez(work / "scorer_data.npz", x=x_all, y=y_all, group=group, answerable=answerable)
+    real = np.repeat(kinds == "", [len(y) for y in labels])  # candidates of questions asked as they are
     scorer = fit_logistic(x_all[real], y_all[real])
     scorer["select"] = fit_listwise(x_all[real], y_all[real], group[real], scorer)
     # The confidence model: P(the chosen sentence holds the answer) from what the answerer
     # knows about its choice; unanswerable questions count as wrong choices.
-    chosen, confidence = zip(
+    chosen, confidence, _ = zip(
         *(
             a.choose(q, info, hits, ids, x, scorer, hidden)
             for (a, q, info, hits, ids, hidden), x in zip(contexts, feats)
@@ -163,11 +164,10 @@ def train_reader(
     correct = np.array([bool(y[c]) for y, c in zip(labels, chosen)])
     scorer["confidence"] = fit_logistic(np.array(confidence), correct.astype(float))
     best_prob = answer_probability(scorer, np.array(confidence))
-    threshold = choose_threshold(best_prob, correct, np.array(answerable))
+    threshold = choose_threshold(best_prob, correct, answerable)
     # What the slot gate does on dev: the same choice of threshold without it.
     ungated = scorer_probability(scorer["confidence"], np.array(confidence))
-    ungated_abstained = ungated < choose_threshold(ungated, correct, np.array(answerable))
-    kinds = np.array([r or "" for r in removed])
+    ungated_abstained = ungated < choose_threshold(ungated, correct, answerable)
     abstained = best_prob < threshold
     log(
         f"scorer on {int(real.sum())} candidates; confidence on {len(feats)} questions ({int((kinds != '').sum())} made unanswerable)"
@@ -201,16 +201,16 @@ def train_reader(
             "sentence_hit_out_of_fold": round(float(correct[kinds == ""].mean()), 3),
             "questions_made_unanswerable": {kind: int((kinds == kind).sum()) for kind in ("context", "answer")},
             "answered": round(float((~abstained).mean()), 3),
-            "unanswerable_abstained": round(float(abstained[~np.array(answerable)].mean()), 3),
+            "unanswerable_abstained": round(float(abstained[~answerable].mean()), 3),
             "abstained_by_kind": {
-                "answerable": round(float(abstained[np.array(answerable)].mean()), 3),
+                "answerable": round(float(abstained[answerable].mean()), 3),
                 "context_removed": round(float(abstained[kinds == "context"].mean()), 3),
                 "answer_removed": round(float(abstained[kinds == "answer"].mean()), 3),
-                "gold_dev_unanswerable": round(float(abstained[np.array(from_gold) & ~np.array(answerable)].mean()), 3),
+                "gold_dev_unanswerable": round(float(abstained[from_gold & ~answerable].mean()), 3),
             },
             "without_slot_gate": {
                 "hit_with_abstention": round(float((correct & ~ungated_abstained)[kinds == ""].mean()), 3),
-                "unanswerable_abstained": round(float(ungated_abstained[~np.array(answerable)].mean()), 3),
+                "unanswerable_abstained": round(float(ungated_abstained[~answerable].mean()), 3),
             },
             "hit_with_abstention": round(float((correct & ~abstained)[kinds == ""].mean()), 3),
         },
