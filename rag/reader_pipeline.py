@@ -23,7 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answering import CONFIDENCE, FEATURES, Answerer, answer_probability, scorer_probability
+from rag.answering import (
+    CONFIDENCE,
+    CROSSLINGUAL,
+    FEATURES,
+    MONOLINGUAL,
+    Answerer,
+    answer_probability,
+    scorer_probability,
+)
 from rag.models import source_hash
 from rag.reader import PASSAGE, QUERY, READER_DIR, merged_model
 from rag.reader_training import (
@@ -119,7 +127,7 @@ def train_reader(
     for gold, engine, without in questions:
         answerer: Answerer = engine.served().answerer
         question = gold["question"]
-        search_text, follow_up = answerer.search_text(question, gold.get("history", []))
+        question, search_text, follow_up = answerer.resolve(question, gold.get("history", []))
         qvec = answerer.embedder.embed_queries([search_text])[0]
         k = answerer.chunks_for_sentences
         hits = answerer.retriever.search(search_text, qvec, k=3 * k if without == "context" else k)
@@ -136,7 +144,8 @@ def train_reader(
         if not ids:
             continue
         x = x.astype(np.float32)  # as the answerer reads them
-        eq, es = encoders[unseen_by.get(search_text, "foldA")]
+        trained_as = Answerer.search_text(gold["question"], gold.get("history", []))[0]  # as in gold_items
+        eq, es = encoders[unseen_by.get(trained_as, "foldA")]
         sims = es([answerer.data.sentence_text(s) for s in ids]) @ eq([search_text])[0]
         x[:, 0], x[:, 1] = sims, sims - sims.max()
         needles = [] if gold.get("unanswerable") else gold.get("answers", [])
@@ -149,7 +158,6 @@ def train_reader(
     answerable, kinds, from_gold = np.array(answerable), np.array(kinds), np.array(from_gold)
     x_all, y_all = np.vstack(feats), np.concatenate(labels)
     group = np.concatenate([np.full(len(y), n) for n, y in enumerate(labels)])  # question number
-    np.savez(work / "scorer_data.npz", x=x_all, y=y_all, group=group, answerable=answerable)
     real = np.repeat(kinds == "", [len(y) for y in labels])  # candidates of questions asked as they are
     scorer = fit_logistic(x_all[real], y_all[real])
     scorer["select"] = fit_listwise(x_all[real], y_all[real], group[real], scorer)
@@ -162,11 +170,30 @@ def train_reader(
         )
     )
     correct = np.array([bool(y[c]) for y, c in zip(labels, chosen)])
-    scorer["confidence"] = fit_logistic(np.array(confidence), correct.astype(float))
-    best_prob = answer_probability(scorer, np.array(confidence))
+    confidence = np.array(confidence)
+    np.savez(
+        work / "scorer_data.npz",
+        x=x_all,
+        y=y_all,
+        group=group,
+        answerable=answerable,
+        kinds=kinds,
+        from_gold=from_gold,
+        confidence=confidence,
+        correct=correct,
+    )
+    # The cross-lingual model learns from the same (Norwegian) questions, reading only
+    # what does not rest on shared words; each model gets its own threshold.
+    mono, cross = ([CONFIDENCE.index(n) for n in names] for names in (MONOLINGUAL, CROSSLINGUAL))
+    scorer["confidence"] = fit_logistic(confidence[:, mono], correct.astype(float))
+    scorer["confidence_crosslingual"] = fit_logistic(confidence[:, cross], correct.astype(float))
+    best_prob = answer_probability(scorer, confidence)
     threshold = choose_threshold(best_prob, correct, answerable)
+    cross_prob = answer_probability(scorer, confidence, crosslingual=True)
+    threshold_cross = choose_threshold(cross_prob, correct, answerable)
+    cross_abstained = cross_prob < threshold_cross
     # What the slot gate does on dev: the same choice of threshold without it.
-    ungated = scorer_probability(scorer["confidence"], np.array(confidence))
+    ungated = scorer_probability(scorer["confidence"], confidence[:, mono])
     ungated_abstained = ungated < choose_threshold(ungated, correct, answerable)
     abstained = best_prob < threshold
     log(
@@ -195,8 +222,10 @@ def train_reader(
         },
         "features": list(FEATURES),
         "confidence_features": list(CONFIDENCE),
+        "confidence_models": {"monolingual": list(MONOLINGUAL), "crosslingual": list(CROSSLINGUAL)},
         "scorer": scorer,
         "threshold": threshold,
+        "threshold_crosslingual": threshold_cross,
         "dev": {
             "sentence_hit_out_of_fold": round(float(correct[kinds == ""].mean()), 3),
             "questions_made_unanswerable": {kind: int((kinds == kind).sum()) for kind in ("context", "answer")},
@@ -213,6 +242,11 @@ def train_reader(
                 "unanswerable_abstained": round(float(ungated_abstained[~answerable].mean()), 3),
             },
             "hit_with_abstention": round(float((correct & ~abstained)[kinds == ""].mean()), 3),
+            "crosslingual_model": {
+                "hit_with_abstention": round(float((correct & ~cross_abstained)[kinds == ""].mean()), 3),
+                "answerable_abstained": round(float(cross_abstained[answerable].mean()), 3),
+                "unanswerable_abstained": round(float(cross_abstained[~answerable].mean()), 3),
+            },
         },
         "held_out": {
             "norquad_odd_acc_at_1_in_context": round(held_out, 3),

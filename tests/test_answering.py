@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.answering import EmptyQuestion, clean_question
+from rag.answering import EmptyQuestion, clean_question, earlier_questions
 from rag.questions import question_type
 
 
@@ -34,6 +34,20 @@ def test_follow_up_uses_the_earlier_question(seed_engine):
     follow = seed_engine.ask("Hvor gammel er han?", ["Hvem er ny leder i NCE Smart Energy Markets?"])
     assert not follow.abstained and "47" in follow.answer
     assert alone.abstained or "47" not in (alone.answer or "")
+
+
+def test_earlier_questions_that_clean_to_nothing_are_skipped():
+    history = ["", "<img src=x>", "???", "  Hvem  leder\tklyngen? ", None]
+    assert earlier_questions(history) == ["Hvem leder klyngen?"]
+
+
+def test_follow_up_reads_the_pronoun_as_the_person_answered_before(seed_engine):
+    answerer = seed_engine.served().answerer
+    history = ["Hvem er ny leder i NCE Smart Energy Markets?"]
+    read, searched, _ = answerer.resolve("Hvor gammel er han?", history)
+    assert read == searched == "Hvor gammel er Inge Michael Bilet?"
+    assert answerer.resolve("Hvor mye kostet det?", history)[0] == "Hvor mye kostet det?"  # no person to put in
+    assert seed_engine.ask("Hvor gammel er han?", history).question == "Hvor gammel er han?"
 
 
 def test_nynorsk_and_english(seed_engine):

@@ -30,7 +30,20 @@ def test_sentences_respect_abbreviations_and_dates():
     ]
 
 
-@given(st.text(alphabet=st.sampled_from(list("abc ÆØå.!?\n\t–«»1")), max_size=300))
+def test_a_short_label_line_and_the_line_under_it_are_one_sentence():
+    text = "KONTAKT:\n\nEli Haugerud\nTelefon:\n+47 995 44 711\nFAKTA:\n\n• Punkt.\nDette er en lang innledning med mange ord:\nneste linje"
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "KONTAKT:",
+        "Eli Haugerud",
+        "Telefon:\n+47 995 44 711",
+        "FAKTA:",
+        "• Punkt.",
+        "Dette er en lang innledning med mange ord:",
+        "neste linje",
+    ]
+
+
+@given(st.text(alphabet=st.sampled_from(list("abc ÆØå.!?:\n\t–«»1")), max_size=300))
 def test_sentence_spans_are_ordered_trimmed_and_inside(text):
     spans = split_sentences(text)
     last = 0

@@ -7,6 +7,7 @@ from rag.questions import (
     focus_terms,
     is_follow_up,
     question_type,
+    replace_pronoun,
     slot_filled,
     type_match,
     unknown_names,
@@ -47,6 +48,23 @@ def test_question_type(question, kind):
 )
 def test_is_follow_up(question, follow_up):
     assert is_follow_up(question) is follow_up
+
+
+@pytest.mark.parametrize(
+    "question, read",
+    [
+        ("Hvor gammel er han?", "Hvor gammel er Kari Nordmann?"),
+        ("Kor gammal er ho?", "Kor gammal er Kari Nordmann?"),
+        ("Hva er telefonnummeret hennes?", "Hva er telefonnummeret til Kari Nordmann?"),
+        ("Hva er hans rolle?", "Hva er Kari Nordmanns rolle?"),
+        ("What is her phone number?", "What is Kari Nordmann's phone number?"),
+        ("Where does he work?", "Where does Kari Nordmann work?"),
+        ("Hvor stor andel skapes her i landet?", None),  # «her» is «here» in Norwegian
+        ("Hvor mye reduserte de matsvinnet?", None),
+    ],
+)
+def test_replace_pronoun(question, read):
+    assert replace_pronoun(question, "Kari Nordmann") == read
 
 
 @pytest.mark.parametrize(

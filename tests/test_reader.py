@@ -8,7 +8,15 @@ import shutil
 import numpy as np
 import pytest
 
-from rag.answering import CONFIDENCE, FEATURES, GAP, answer_probability, scorer_probability
+from rag.answering import (
+    CONFIDENCE,
+    CROSSLINGUAL,
+    FEATURES,
+    GAP,
+    MONOLINGUAL,
+    answer_probability,
+    scorer_probability,
+)
 from rag.reader import READER_DIR, ReaderError, load_config
 from rag.reader_training import choose_threshold, fit_logistic, holds
 from rag.smalltalk import smalltalk_reply
@@ -68,11 +76,35 @@ def test_threshold_keeps_wrong_abstentions_bounded():
     assert 0.1 < choose_threshold(best, correct, answerable, max_wrong_abstain=0.0) < 0.2
 
 
+def _model(names, weights):
+    return {
+        "mean": [0.0] * len(names),
+        "scale": [1.0] * len(names),
+        "coef": [weights.get(n, 0.0) for n in names],
+        "bias": 0.0,
+    }
+
+
 def test_a_question_for_a_value_the_sentence_lacks_gets_probability_zero():
-    scorer = {"confidence": {"mean": [0.0] * 5, "scale": [1.0] * 5, "coef": [1.0, 0, 0, 0, 0], "bias": 0.0}}
-    rows = np.array([[3.0, 1, 1, 1, 1.0], [3.0, 1, 1, 1, 0.0]], dtype=np.float32)  # last column: slot
+    scorer = {"confidence": _model(MONOLINGUAL, {"probability": 1.0})}
+    row = dict.fromkeys(CONFIDENCE, 1.0) | {"probability": 3.0}
+    rows = np.array([[row[n] for n in CONFIDENCE], [(row | {"slot": 0.0})[n] for n in CONFIDENCE]], dtype=np.float32)
     p = answer_probability(scorer, rows)
     assert p[0] > 0.9 and p[1] == 0.0
+
+
+def test_the_crosslingual_model_reads_no_word_coverage():
+    scorer = {"confidence_crosslingual": _model(CROSSLINGUAL, {"reader": 4.0})}
+    assert not {"probability", "focus", "passage_coverage"} & set(CROSSLINGUAL)
+    row = dict.fromkeys(CONFIDENCE, 1.0)
+    rows = np.array(
+        [
+            [(row | change)[n] for n in CONFIDENCE]
+            for change in ({}, {"focus": 0.0, "passage_coverage": 0.0, "probability": 0.0}, {"reader": 0.0})
+        ]
+    )
+    p = answer_probability(scorer, rows, crosslingual=True)
+    assert p[0] == p[1] > 0.9 and p[2] == 0.5
 
 
 def test_answer_check_folds_case_quotes_and_dashes():
@@ -85,8 +117,10 @@ def test_shipped_reader_records_its_provenance():
     assert config["features"] == list(FEATURES)
     assert len(config["scorer"]["coef"]) == len(config["scorer"]["select"]) == len(FEATURES)
     assert config["confidence_features"] == list(CONFIDENCE)
-    assert len(config["scorer"]["confidence"]["coef"]) == len(CONFIDENCE)
-    assert 0.0 <= config["threshold"] < 1.0
+    assert config["confidence_models"] == {"monolingual": list(MONOLINGUAL), "crosslingual": list(CROSSLINGUAL)}
+    assert len(config["scorer"]["confidence"]["coef"]) == len(MONOLINGUAL)
+    assert len(config["scorer"]["confidence_crosslingual"]["coef"]) == len(CROSSLINGUAL)
+    assert 0.0 <= config["threshold"] < 1.0 and 0.0 <= config["threshold_crosslingual"] < 1.0
     assert config["held_out"]["norquad_odd_acc_at_1_in_context"] > 0.5
     assert (READER_DIR / "adapter_model.safetensors").stat().st_size < 10_000_000
 

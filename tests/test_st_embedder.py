@@ -30,7 +30,8 @@ def tiny_model(tmp_path_factory):
     )
     BertModel(config).save_pretrained(hf)
     word = models.Transformer(str(hf), max_seq_length=128)
-    model = SentenceTransformer(modules=[word, models.Pooling(word.get_word_embedding_dimension())])
+    dimension = getattr(word, "get_embedding_dimension", None) or word.get_word_embedding_dimension
+    model = SentenceTransformer(modules=[word, models.Pooling(dimension())])
     model.save(str(folder / "st"))
     return str(folder / "st")
 
