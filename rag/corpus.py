@@ -181,7 +181,7 @@ def _scalar(value) -> str | None:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value if v is not None) or None
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False, default=str)  # a nested date too
     return " ".join(str(value).split())
 
 

@@ -64,3 +64,9 @@ def test_jsonl_and_html_articles(tmp_path):
     assert by_id["feed-2"].text == "Vindkraft i Viken."
     html = by_id["page"]
     assert "Batterilagring" in html.text and "alert" not in html.text
+
+
+def test_a_nested_date_in_front_matter_becomes_text(tmp_path):  # found by fuzzing
+    (tmp_path / "nested.md").write_text("---\ntitle:\n e: 2024-03-01\n---\nTekst her.\n", encoding="utf-8")
+    result = load_articles(tmp_path)
+    assert result.warnings == [] and result.articles[0].title == '{"e": "2024-03-01"}'

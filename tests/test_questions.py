@@ -8,6 +8,7 @@ from rag.questions import (
     is_follow_up,
     question_type,
     replace_pronoun,
+    short_answer,
     slot_filled,
     type_match,
     unknown_names,
@@ -128,3 +129,30 @@ def test_unknown_names(question, unknown):
 )
 def test_focus_terms(question, drop_kind_noun, expected):
     assert set(focus_terms(question, drop_kind_noun)) == expected
+
+
+@pytest.mark.parametrize(
+    "kind, text, question, expected",
+    [
+        (
+            "name",
+            "Nyvalgt konstituert leder for NCE Smart Energy Markets-klyngen, Mette Fritsch, går inn i sommeren.",
+            "Hvem er konstituert leder for NCE Smart Energy Markets?",
+            "Mette Fritsch",
+        ),
+        (
+            "name",
+            "CEO i eSmart Systems, Knut Johansen, ga en innføring.",
+            "Hvem er CEO i eSmart Systems?",
+            "Knut Johansen",
+        ),
+        ("name", "Det sier den ferske klyngelederen Inge Michael Bilet.", "Hvem leder klyngen?", "Inge Michael Bilet"),
+        ("name", "Han heter Ola.", "Hvem er han?", "Ola"),
+        ("name", "Hun leder klyngen.", "Hvem leder klyngen?", None),
+        ("number", "Det var cirka 20 politikere som deltok.", "Hvor mange politikere deltok?", "20 politikere"),
+        ("date", "1. oktober 2022 rykket han opp.", "Når ble han leder?", "1. oktober 2022"),
+    ],
+)
+def test_short_answer(kind, text, question, expected):
+    span = short_answer(kind, text, question)
+    assert (text[slice(*span)] if span else None) == expected
