@@ -193,6 +193,8 @@ class Answerer:
         if reply is not None:
             return Answer(question, reply, False, 0.0, kind="smalltalk", timings_ms={"total": 0.0})
         asked, search_text, follow_up = self.resolve(question, history)
+        if asked != question:  # say how the follow-up was read, so a wrong guess shows
+            notice = " ".join(filter(None, [notice, f"Leste spørsmålet som «{asked}»."]))
         query_vector = self.embedder.embed_queries([search_text])[0]
         t1 = time.perf_counter()
         hits = self.retriever.search(search_text, query_vector, k=max(self.chunks_for_sentences, n_passages))

@@ -47,7 +47,9 @@ def test_follow_up_reads_the_pronoun_as_the_person_answered_before(seed_engine):
     read, searched, _ = answerer.resolve("Hvor gammel er han?", history)
     assert read == searched == "Hvor gammel er Inge Michael Bilet?"
     assert answerer.resolve("Hvor mye kostet det?", history)[0] == "Hvor mye kostet det?"  # no person to put in
-    assert seed_engine.ask("Hvor gammel er han?", history).question == "Hvor gammel er han?"
+    answer = seed_engine.ask("Hvor gammel er han?", history)
+    assert answer.question == "Hvor gammel er han?"
+    assert answer.notice == "Leste spørsmålet som «Hvor gammel er Inge Michael Bilet?»."
 
 
 def test_nynorsk_and_english(seed_engine):
