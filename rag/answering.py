@@ -400,8 +400,9 @@ class Answerer:
         (CONFIDENCE order): the scorer's probability that it holds the answer, its lead
         over the runner-up, how much of the question's focus words stand around it, how
         much of the question the top passages cover, whether it holds the value asked
-        for, and its reader and dense columns; and every candidate's select score. Sentences in `hidden` are read as if the articles did not hold them
-        (training makes questions unanswerable so)."""
+        for, and its reader and dense columns; and every candidate's select score.
+        Sentences in `hidden` are read as if the articles did not hold them (training
+        makes questions unanswerable so)."""
         select = scorer_select(scorer, features)
         order = np.argsort(-select)
         best = int(order[0])
