@@ -172,12 +172,18 @@ def type_match(kind: str | None, text: str, asked_text: str) -> bool:
 
 
 _NUMBER_WORDS = frozenset(
-    "en ett ei ein eit to tre fire fem seks sju syv åtte ni ti elleve tolv tjue hundre tusen".split()
+    "en ett ei ein eit to tre fire fem seks sju syv åtte ni ti elleve tolv tretten fjorten femten seksten "
+    "sytten atten nitten tjue tretti tredve førti femti seksti sytti åtti nitti hundre tusen".split()
 )
-_AGE_RE = re.compile(r"\(\d{1,3}\)|\b\d{1,3}-åring|\b\d{1,3}\s+år\b")
+_NUMBER = r"(?:\d+(?:[,.]\d+)?|" + "|".join(sorted(_NUMBER_WORDS)) + r")"
+_AGE_RE = re.compile(r"\(\d{1,3}\)|\b\d{1,3}-åring|\b" + _NUMBER + r"\s+år\b", re.I)
 _YEAR_RE = re.compile(r"\b1[0-9]\d\d\b|\b20\d\d\b|\b\d{3,4}-tallet")
+# «2,5 år», «de 2,5 årene», «to måneder», «halvannet år», «et halvt år», «tre tiår»
 _DURATION_RE = re.compile(
-    r"\b(?:\d+|" + "|".join(sorted(_NUMBER_WORDS)) + r")\s+(?:år|måneder|månader|uker|veker|dager|dagar|timer)\b", re.I
+    r"\b(?:" + _NUMBER + r"|halvannet|halvanna|halvt|halvannen)\s+"
+    r"(?:(?:tiår|år)(?:et|a|ene)?|måned(?:er|en|ene)?|månad(?:er|en|ene)?|uke(?:r|n|ne)?|veke(?:r|a|ne)?"
+    r"|dag(?:er|en|ene|ar|ane)?|time(?:r|n|ne)?|minutt(?:er|en|ene)?)\b",
+    re.I,
 )
 _HOW_MANY_RE = re.compile(r"^(?:hvor|kor|how) (?:mange|many) (.*)")
 

@@ -77,6 +77,11 @@ def test_replace_pronoun(question, read):
         ("Hvor gammel er han?", "Han er fra Halden.", False),
         ("Hvilket år ble klyngen etablert?", "Klyngen ble etablert i 2009.", True),
         ("Hvilket år ble klyngen etablert?", "Klyngen ble etablert av fire bedrifter.", False),
+        ("Hvor gammel var hun?", "Hun var atten år.", True),
+        ("Hvor lenge har hun jobbet der?", "De 2,5 årene hos selskapet kommer godt med.", True),
+        ("Hvor lenge har hun jobbet der?", "Hun har jobbet der i halvannet år.", True),
+        ("Hvor lenge varte møtet?", "I løpet av to timer med presentasjoner.", True),
+        ("Hvor lenge varte møtet?", "Møtet var i Halden.", False),
         ("Hva gjør Smart Innovation Norway?", "Hva som helst passer her.", True),  # no slot to check
     ],
 )
