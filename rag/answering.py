@@ -119,8 +119,8 @@ def scorer_probability(scorer: dict, features: np.ndarray) -> np.ndarray:
 def answer_probability(scorer: dict, confidence: np.ndarray, crosslingual: bool = False) -> np.ndarray:
     """P(the chosen sentence answers the question), from the confidence model (the
     cross-lingual one for a question in another language than the articles'); 0 where
-    the question asks for a value (a count next to its noun, an age, an amount, a year)
-    that the sentence does not hold. That gate is the one hand rule left in abstention,
+    the question asks for a value (a count next to its noun, an age, a duration, an
+    amount, a year) that the sentence does not hold (`slot_filled`). That gate is the one hand rule left in abstention,
     kept for questions like the gold set's unanswerable ones (a known name, an attribute
     the articles lack). On the NorQuAD dev questions it is neutral (reader.json
     `dev.without_slot_gate`)."""

@@ -340,8 +340,9 @@ def short_answer(kind: str | None, text: str, asked_text: str) -> tuple[int, int
             if any(p in found for p in m.group().split())
             and not {w.split("-")[0].lower() for w in m.group().split()} <= asked
         ]
-        for m in sorted(runs, key=lambda m: kind == "name" and len(m.group().split()) < 2):
-            return m.start(), m.end()
+        best = min(runs, key=lambda m: kind == "name" and len(m.group().split()) < 2, default=None)
+        if best is not None:
+            return best.start(), best.end()
         if kind == "name":
             return None
     pattern = {"number": _NUMBER_SPAN_RE, "date": _DATE_SPAN_RE, "place": _PLACE_RE}[kind]
