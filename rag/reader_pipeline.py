@@ -28,6 +28,7 @@ from rag.answering import (
     CROSSLINGUAL,
     FEATURES,
     MONOLINGUAL,
+    READER_POOL,
     Answerer,
     answer_probability,
     scorer_probability,
@@ -123,17 +124,27 @@ def train_reader(
         item.question: "foldA" for item in halves["foldB"]
     }
     encoders = {name: _adapter_encoder(settings.models_dir, folders[name]) for name in ("foldA", "foldB")}
+    # Every indexed sentence through each half's reader, as an index build stores them.
+    log("embedding the indexed sentences with each half's reader")
+    sentence_vectors = {}
+    for engine in (nq_engine, seed_engine):
+        data = engine.served().answerer.data
+        sentences = [data.sentence_text(s) for s in range(len(data.sentences))]
+        for name in ("foldA", "foldB"):
+            sentence_vectors[engine, name] = encoders[name][1](sentences)
     feats, labels, answerable, contexts, kinds, from_gold = [], [], [], [], [], []
     for gold, engine, without in questions:
         answerer: Answerer = engine.served().answerer
         question = gold["question"]
         question, search_text, follow_up = answerer.resolve(question, gold.get("history", []))
         qvec = answerer.embedder.embed_queries([search_text])[0]
-        k = answerer.chunks_for_sentences
-        hits = answerer.retriever.search(search_text, qvec, k=3 * k if without == "context" else k)
+        hits = answerer.retriever.search(search_text, qvec, k=3 * READER_POOL if without == "context" else READER_POOL)
         if without == "context":
-            hits = [h for h in hits if answerer.data.chunks[h.chunk].article_id != gold["article_id"]][:k]
-        ids, x, info = answerer.candidate_features(question, search_text, follow_up, qvec, hits)
+            hits = [h for h in hits if answerer.data.chunks[h.chunk].article_id != gold["article_id"]][:READER_POOL]
+        trained_as = Answerer.search_text(gold["question"], gold.get("history", []))[0]  # as in gold_items
+        fold = unseen_by.get(trained_as, "foldA")
+        reading = (sentence_vectors[engine, fold], encoders[fold][0]([search_text])[0])
+        ids, x, info = answerer.candidate_features(question, search_text, follow_up, qvec, hits, reading)
         hidden = frozenset()
         if without == "answer":
             hidden = frozenset(s for s in ids if holds(answerer.data.sentence_text(s), gold["answers"]))
@@ -144,10 +155,7 @@ def train_reader(
         if not ids:
             continue
         x = x.astype(np.float32)  # as the answerer reads them
-        trained_as = Answerer.search_text(gold["question"], gold.get("history", []))[0]  # as in gold_items
-        eq, es = encoders[unseen_by.get(trained_as, "foldA")]
-        sims = es([answerer.data.sentence_text(s) for s in ids]) @ eq([search_text])[0]
-        x[:, 0], x[:, 1] = sims, sims - sims.max()
+        x[:, 1] = x[:, 0] - x[:, 0].max()  # the reader's gap among what is left
         needles = [] if gold.get("unanswerable") else gold.get("answers", [])
         contexts.append((answerer, question, info, hits, ids, hidden))
         feats.append(x)
@@ -181,6 +189,8 @@ def train_reader(
         from_gold=from_gold,
         confidence=confidence,
         correct=correct,
+        chosen=np.array(chosen),
+        question_kind=np.array([info["kind"] or "" for _, _, info, *_ in contexts]),
     )
     # The cross-lingual model learns from the same (Norwegian) questions, reading only
     # what does not rest on shared words; each model gets its own threshold.
