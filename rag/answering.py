@@ -209,11 +209,11 @@ class Answerer:
             notice = " ".join(filter(None, [notice, f"Leste spørsmålet som «{asked}»."]))
         query_vector = self.embedder.embed_queries([search_text])[0]
         t1 = time.perf_counter()
-        reading = self.reader is not None and self.data.reader_vectors is not None
-        k = max(self.chunks_for_sentences, n_passages, READER_POOL if reading else 0)
+        use_reader = self.reader is not None and self.data.reader_vectors is not None
+        k = max(self.chunks_for_sentences, n_passages, READER_POOL if use_reader else 0)
         hits = self.retriever.search(search_text, query_vector, k=k)
         t2 = time.perf_counter()
-        if reading:
+        if use_reader:
             answer = self._read(asked, search_text, follow_up, query_vector, hits, n_passages, notice)
         else:
             answer = self._answer(asked, search_text, follow_up, query_vector, hits, n_passages, notice)
