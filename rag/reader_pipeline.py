@@ -152,10 +152,11 @@ def train_reader(
                 continue  # the answer was not among the candidates: nothing to take out
             keep = [n for n, s in enumerate(ids) if s not in hidden]
             ids, x = [ids[n] for n in keep], x[keep]
+            if ids:
+                x[:, 1] = x[:, 0] - x[:, 0].max()  # the reader's gap among what is left
         if not ids:
             continue
         x = x.astype(np.float32)  # as the answerer reads them
-        x[:, 1] = x[:, 0] - x[:, 0].max()  # the reader's gap among what is left
         needles = [] if gold.get("unanswerable") else gold.get("answers", [])
         contexts.append((answerer, question, info, hits, ids, hidden))
         feats.append(x)
@@ -189,8 +190,6 @@ def train_reader(
         from_gold=from_gold,
         confidence=confidence,
         correct=correct,
-        chosen=np.array(chosen),
-        question_kind=np.array([info["kind"] or "" for _, _, info, *_ in contexts]),
     )
     # The cross-lingual model learns from the same (Norwegian) questions, reading only
     # what does not rest on shared words; each model gets its own threshold.
