@@ -32,6 +32,7 @@ from rag.questions import (
     clean_question,
     coverage,
     focus_terms,
+    has_pronoun,
     is_english,
     is_follow_up,
     is_heading,
@@ -186,6 +187,7 @@ class Answerer:
         self.retriever = retriever or HybridRetriever(data)
         self.chunks_for_sentences = chunks_for_sentences
         self.passages = passages
+        self._earlier_answers: dict[tuple[str, ...], Answer] = {}
 
     @classmethod
     def configured(cls, data: IndexData, embedder: Embedder, settings, reader=None, weights: Weights | None = None):
@@ -283,27 +285,54 @@ class Answerer:
         A follow-up whose han/hun (his/her ...) points at the person an earlier hvem
         question was answered with is read with that name in the pronoun's place
         («Hvor gammel er han?» after «Hvem er ny leder …?» → «Hvor gammel er Inge
-        Michael Bilet?») and searched for alone; other follow-ups are searched for with
+        Michael Bilet?») and searched for alone. Another follow-up with a pronoun says
+        what it asks and points back for what it is about: it is searched for with the
+        names of the earlier question and the short answer that question got («Hva er
+        målet med det?» after «Hva heter prosjektet NMBU arbeider med?» → «… NMBU Smart
+        Campus»), not with the earlier question's other words, which lead back to the
+        sentence already quoted. Other follow-ups («Og i Völur?») are searched for with
         the two earlier questions (`search_text`)."""
         search_text, follow_up = self.search_text(question, history)
         if not follow_up:
             return question, search_text, False
-        person = self._person(earlier_questions(history)[-3:])
+        earlier = earlier_questions(history)[-3:]
+        person = self._person(earlier)
         rewritten = replace_pronoun(question, person) if person else None
-        if rewritten is None:
-            return question, search_text, True
-        return rewritten, rewritten, False
+        if rewritten is not None:
+            return rewritten, rewritten, False
+        about = self._about(earlier) if has_pronoun(question) else None
+        return question, (f"{question} {about}" if about else search_text), True
+
+    def _earlier_answer(self, earlier: list[str], n: int) -> Answer:
+        """The answer earlier question n got (asked again; the last few are kept)."""
+        key = tuple(earlier[: n + 1])
+        answer = self._earlier_answers.get(key)
+        if answer is None:
+            answer = self.ask(earlier[n], earlier[:n])
+            if len(self._earlier_answers) >= 64:
+                self._earlier_answers.clear()
+            self._earlier_answers[key] = answer
+        return answer
 
     def _person(self, earlier: list[str]) -> str | None:
         """The person the conversation last named in an answer to a hvem question."""
         for n in range(len(earlier) - 1, -1, -1):
             if question_type(earlier[n]) != "name" or smalltalk_reply(earlier[n]) is not None:
                 continue
-            answer = self.ask(earlier[n], earlier[:n])
-            short = answer.short_answer
-            if not answer.abstained and short and names(short["text"]):
+            short = self._earlier_answer(earlier, n).short_answer
+            if short and names(short["text"]):
                 return short["text"]
             return None
+        return None
+
+    def _about(self, earlier: list[str]) -> str | None:
+        """What the last earlier question was about: its names and the short answer it got."""
+        for n in range(len(earlier) - 1, -1, -1):
+            if smalltalk_reply(earlier[n]) is not None:
+                continue
+            short = self._earlier_answer(earlier, n).short_answer
+            about = names(earlier[n]) + ([short["text"]] if short else [])
+            return " ".join(dict.fromkeys(about)) or None
         return None
 
     @staticmethod

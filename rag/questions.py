@@ -64,7 +64,12 @@ def clean_question(text: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, str
 def is_follow_up(question: str) -> bool:
     toks = words(question)
     content = [t for t in toks if t not in STOPWORDS]
-    return any(t in _FOLLOW_UP_WORDS for t in toks) or len(content) <= 1
+    return has_pronoun(question) or len(content) <= 1
+
+
+def has_pronoun(question: str) -> bool:
+    """Whether the question points back with a pronoun (han, den, det, de, hans, it …)."""
+    return any(t in _FOLLOW_UP_WORDS for t in words(question))
 
 
 _PERSONAL_RE = re.compile(r"\b(han|hun|ho|honom|henne|hans|hennes|hennar)\b", re.I)

@@ -52,6 +52,20 @@ def test_follow_up_reads_the_pronoun_as_the_person_answered_before(seed_engine):
     assert answer.notice == "Leste spørsmålet som «Hvor gammel er Inge Michael Bilet?»."
 
 
+def test_follow_up_with_a_pronoun_is_searched_with_what_the_earlier_question_was_about(seed_engine):
+    answerer = seed_engine.served().answerer
+    history = ["Hva heter prosjektet NMBU arbeider med?"]
+    read, searched, follow_up = answerer.resolve("Hva er målet med det?", history)
+    assert read == "Hva er målet med det?" and follow_up
+    assert searched == "Hva er målet med det? NMBU"  # not «heter prosjektet», which lead back to the name
+    answer = seed_engine.ask("Hva er målet med det?", history)
+    assert not answer.abstained and "mer effektiv bruk" in answer.answer
+    # Without a pronoun, the follow-up takes its predicate from the earlier questions.
+    assert answerer.resolve("Og i Völur?", ["Hvem er daglig leder i TotalCtrl?"])[1] == (
+        "Hvem er daglig leder i TotalCtrl? Og i Völur?"
+    )
+
+
 def test_nynorsk_and_english(seed_engine):
     nn = seed_engine.ask("Kven er administrerande direktør i Smart Innovation Norway?")
     en = seed_engine.ask("How many politicians took part in the meeting?")
