@@ -115,7 +115,7 @@ def question_type(question: str) -> str | None:
         r"\b(hvilken|hvilket|kva for ein|which|what) (by|land|sted|stad|kommune|fylke|city|country|town)\b", q
     ):
         return "place"
-    if re.search(r"^(hvem|kven|who)\b", q) or re.search(
+    if re.search(r"^(hvem|kven|who)\b|^(hva|kva) (heter|het|heiter|heitte|kalles)\b", q) or re.search(
         r"\b(hvilket|hvilken|hvilke|kva for|kva|which|what) (selskap|firma|bedrift|organisasjon|konferanse|"
         r"prosjekt|prosjektet|app|spillapp|program|tjeneste|klynge|company|organisation|organization|conference)",
         q,
@@ -338,16 +338,19 @@ def short_answer(kind: str | None, text: str, asked_text: str) -> tuple[int, int
         # A run of names the question does not already hold («Markets-klyngen» counts as
         # «Markets»); for hvem, full names (two words or more) before single words:
         # «Nyvalgt» opening a sentence is rare enough to pass for a name, «Mette Fritsch» is one.
+        # A function word opening the sentence is not part of the run: «Ved NMBU …».
         found = set(names(text))
-        runs = [
-            m
-            for m in _CAPITALISED_NAME_RUN_RE.finditer(text)
-            if any(p in found for p in m.group().split())
-            and not {w.split("-")[0].lower() for w in m.group().split()} <= asked
-        ]
-        best = min(runs, key=lambda m: kind == "name" and len(m.group().split()) < 2, default=None)
+        runs = []
+        for m in _CAPITALISED_NAME_RUN_RE.finditer(text):
+            parts = [(w.start(), w.end(), w.group()) for w in re.finditer(r"\S+", m.group())]
+            while len(parts) > 1 and parts[0][2].lower() in STOPWORDS:
+                parts = parts[1:]
+            run = [w for _, _, w in parts]
+            if any(w in found for w in run) and not {w.split("-")[0].lower() for w in run} <= asked:
+                runs.append((m.start() + parts[0][0], m.start() + parts[-1][1], len(run)))
+        best = min(runs, key=lambda r: kind == "name" and r[2] < 2, default=None)
         if best is not None:
-            return best.start(), best.end()
+            return best[0], best[1]
         if kind == "name":
             return None
     pattern = {"number": _NUMBER_SPAN_RE, "date": _DATE_SPAN_RE, "place": _PLACE_RE}[kind]

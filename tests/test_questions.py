@@ -28,7 +28,8 @@ from rag.questions import (
         ("Når startet han i jobben?", "date"),
         ("Hvilket år ble klyngen etablert?", "date"),
         ("Hvilken by bor hun i?", "place"),
-        ("Hva heter prosjektet?", None),
+        ("Hva heter prosjektet?", "name"),
+        ("Hva er målet med prosjektet?", None),
         ("Hva gjør Smart Innovation Norway?", None),
     ],
 )
@@ -153,6 +154,12 @@ def test_focus_terms(question, drop_kind_noun, expected):
         ),
         ("name", "Det sier den ferske klyngelederen Inge Michael Bilet.", "Hvem leder klyngen?", "Inge Michael Bilet"),
         ("name", "Han heter Ola.", "Hvem er han?", "Ola"),
+        (
+            "name",
+            "Ved NMBU arbeides det med et større prosjekt kalt «Smart Campus».",
+            "Hva heter prosjektet NMBU arbeider med?",
+            "Smart Campus",
+        ),
         ("name", "Hun leder klyngen.", "Hvem leder klyngen?", None),
         ("number", "Det var cirka 20 politikere som deltok.", "Hvor mange politikere deltok?", "20 politikere"),
         ("date", "1. oktober 2022 rykket han opp.", "Når ble han leder?", "1. oktober 2022"),
