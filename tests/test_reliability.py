@@ -27,6 +27,27 @@ def test_library_under_concurrent_load_matches_single_threaded(seed_engine):
     assert report["requests"] > 20 and report["errors"] == 0 and report["mismatches"] == 0
 
 
+def test_follow_ups_from_many_threads_match_single_threaded(seed_index):
+    """Follow-ups re-ask the earlier question and keep its answer on the answerer; threads
+    sharing one engine (and filling that store at once) get the single-threaded answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    conversations = [
+        ("Hvor gammel er han?", ("Hvem er ny leder i NCE Smart Energy Markets?",)),
+        ("Hva er målet med det?", ("Hva heter prosjektet NMBU arbeider med?",)),
+        ("Og i Völur?", ("Hvem er daglig leder i TotalCtrl?",)),
+        (
+            "Hvor lenge hadde hun vært nestleder?",
+            ("Hvem er ny leder i NCE Smart Energy Markets?", "Hvem ledet den før?"),
+        ),
+    ]
+    reference = {c: Engine(seed_index).ask(c[0], list(c[1])).answer for c in conversations}
+    shared = Engine(seed_index)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda c: (c, shared.ask(c[0], list(c[1])).answer), conversations * 6))
+    assert all(answer == reference[c] for c, answer in answers)
+
+
 @pytest.mark.server
 def test_server_under_concurrent_load(seed_index):
     from rag.ui.app import serve
