@@ -209,6 +209,9 @@ class Answerer:
         asked, search_text, follow_up = self.resolve(question, history)
         if asked != question:  # say how the follow-up was read, so a wrong guess shows
             notice = " ".join(filter(None, [notice, f"Leste spørsmålet som «{asked}»."]))
+        elif follow_up and search_text.startswith(question + " "):  # searched with what it is about
+            about = search_text[len(question) + 1 :]
+            notice = " ".join(filter(None, [notice, f"Søkte også etter «{about}» fra samtalen."]))
         query_vector = self.embedder.embed_queries([search_text])[0]
         t1 = time.perf_counter()
         use_reader = self.reader is not None and self.data.reader_vectors is not None

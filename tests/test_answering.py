@@ -60,6 +60,7 @@ def test_follow_up_with_a_pronoun_is_searched_with_what_the_earlier_question_was
     assert searched == "Hva er målet med det? NMBU Smart Campus"  # not «heter prosjektet», which lead back
     answer = seed_engine.ask("Hva er målet med det?", history)
     assert not answer.abstained and "mer effektiv bruk" in answer.answer
+    assert answer.notice == "Søkte også etter «NMBU Smart Campus» fra samtalen."
     # Without a pronoun, the follow-up takes its predicate from the earlier questions.
     assert answerer.resolve("Og i Völur?", ["Hvem er daglig leder i TotalCtrl?"])[1] == (
         "Hvem er daglig leder i TotalCtrl? Og i Völur?"
