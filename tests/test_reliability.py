@@ -41,7 +41,8 @@ def test_follow_ups_from_many_threads_match_single_threaded(seed_index):
             ("Hvem er ny leder i NCE Smart Energy Markets?", "Hvem ledet den før?"),
         ),
     ]
-    reference = {c: Engine(seed_index).ask(c[0], list(c[1])).answer for c in conversations}
+    single = Engine(seed_index)
+    reference = {c: single.ask(c[0], list(c[1])).answer for c in conversations}
     shared = Engine(seed_index)
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda c: (c, shared.ask(c[0], list(c[1])).answer), conversations * 6))
