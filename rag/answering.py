@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.embedders import Embedder
+from rag.norwegian import to_bokmal
 from rag.questions import (
     EmptyQuestion,
     clean_question,
@@ -212,7 +213,7 @@ class Answerer:
         elif follow_up and search_text.startswith(question + " "):  # searched with what it is about
             about = search_text[len(question) + 1 :]
             notice = " ".join(filter(None, [notice, f"Søkte også etter «{about}» fra samtalen."]))
-        query_vector = self.embedder.embed_queries([search_text])[0]
+        query_vector = self.embedder.embed_queries([to_bokmal(search_text)])[0]
         t1 = time.perf_counter()
         use_reader = self.reader is not None and self.data.reader_vectors is not None
         k = max(self.chunks_for_sentences, n_passages, READER_POOL if use_reader else 0)
@@ -426,7 +427,7 @@ class Answerer:
         passages = tuple(self._passage(h) for h in hits[:n_passages])
         if w.abstain and unknown_names(question, data.bm25.vocab_dict):
             return Answer(question, None, True, 0.0, (), passages, notice=notice)
-        rvec = reader.embed_questions([search_text])[0]
+        rvec = reader.embed_questions([to_bokmal(search_text)])[0]
         reading = (data.reader_vectors, rvec)
         ids, features, info = self.candidate_features(question, search_text, follow_up, qvec, hits, reading)
         if not ids:

@@ -102,6 +102,56 @@ def _bokmal(word: str) -> str:
     return word
 
 
+# Nynorsk question and function words that bokmål writes otherwise (not «no», «me», «so»:
+# English words too).
+_NYNORSK_FUNCTION_WORDS = {
+    "kven": "hvem",
+    "kva": "hva",
+    "kor": "hvor",
+    "kvar": "hvor",
+    "korleis": "hvordan",
+    "kvifor": "hvorfor",
+    "ikkje": "ikke",
+    "eg": "jeg",
+    "ho": "hun",
+    "hennar": "hennes",
+    "dei": "de",
+    "deira": "deres",
+    "ein": "en",
+    "eit": "et",
+    "eitt": "ett",
+    "vart": "ble",
+    "noko": "noe",
+    "nokon": "noen",
+    "berre": "bare",
+    "sjølv": "selv",
+    "då": "da",
+    "hjå": "hos",
+    "medan": "mens",
+    "sidan": "siden",
+    "vere": "være",
+    "vore": "vært",
+    "òg": "også",
+}
+
+
+def to_bokmal(text: str) -> str:
+    """`text` with nynorsk words written as in bokmål («Kven leiar …?» → «Hvem leder …?»),
+    case kept, everything else as it is. For the embedders: the articles and the reader's
+    training questions are bokmål, and «Kven leiar Cluster for Applied AI?» was matched
+    with a sentence that only names the cluster."""
+
+    def swap(match: re.Match) -> str:
+        word = match.group()
+        low = word.lower()
+        new = _NYNORSK_FUNCTION_WORDS.get(low) or _bokmal(low)
+        if new == low:
+            return word
+        return new[:1].upper() + new[1:] if word[:1].isupper() else new
+
+    return WORD_RE.sub(swap, text)
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Return (start, end) offsets of the sentences in text[start:end], whitespace trimmed.
 

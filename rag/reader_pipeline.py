@@ -34,6 +34,7 @@ from rag.answering import (
     scorer_probability,
 )
 from rag.models import source_hash
+from rag.norwegian import to_bokmal
 from rag.reader import PASSAGE, QUERY, READER_DIR, merged_model
 from rag.reader_training import (
     accuracy,
@@ -137,13 +138,13 @@ def train_reader(
         answerer: Answerer = engine.served().answerer
         question = gold["question"]
         question, search_text, follow_up = answerer.resolve(question, gold.get("history", []))
-        qvec = answerer.embedder.embed_queries([search_text])[0]
+        qvec = answerer.embedder.embed_queries([to_bokmal(search_text)])[0]
         hits = answerer.retriever.search(search_text, qvec, k=3 * READER_POOL if without == "context" else READER_POOL)
         if without == "context":
             hits = [h for h in hits if answerer.data.chunks[h.chunk].article_id != gold["article_id"]][:READER_POOL]
         trained_as = Answerer.search_text(gold["question"], gold.get("history", []))[0]  # as in gold_items
         fold = unseen_by.get(trained_as, "foldA")
-        reading = (sentence_vectors[engine, fold], encoders[fold][0]([search_text])[0])
+        reading = (sentence_vectors[engine, fold], encoders[fold][0]([to_bokmal(search_text)])[0])
         ids, x, info = answerer.candidate_features(question, search_text, follow_up, qvec, hits, reading)
         hidden = frozenset()
         if without == "answer":

@@ -71,6 +71,8 @@ def test_nynorsk_and_english(seed_engine):
     nn = seed_engine.ask("Kven er administrerande direktør i Smart Innovation Norway?")
     en = seed_engine.ask("How many politicians took part in the meeting?")
     assert "Kjell Reidar Mydske" in nn.answer
+    # Read as «Hvem leder …?»: in nynorsk the reader preferred a sentence that only names the cluster.
+    assert "Marianne Jansson Bjerkman" in seed_engine.ask("Kven leiar Cluster for Applied AI?").answer
     assert not en.abstained and en.citations[0].article_id == "artikkel-5"
 
 

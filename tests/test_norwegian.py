@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.norwegian import compound_parts, split_sentences, terms, zipf
+from rag.norwegian import compound_parts, split_sentences, terms, to_bokmal, zipf
 
 
 def test_compound_query_meets_compound_text():
@@ -68,3 +68,14 @@ def test_zipf_table_keeps_what_any_rule_can_tell_apart():
     assert all(abs(zipf(w) - wordfreq.zipf_frequency(w, "nb")) < 0.01 for w in common)
     # below Zipf 2 a word weighs like an unknown one and is never a compound part (needs 2.5)
     assert all(zipf(w) == 0.0 and _word_weight(w) == _word_weight("qxzqxzq") == 5.0 for w in rare)
+
+
+def test_nynorsk_questions_are_written_in_bokmal_for_the_embedders():
+    assert to_bokmal("Kven leiar Cluster for Applied AI?") == "Hvem leder Cluster for Applied AI?"
+    assert to_bokmal("Kva heiter den administrerande direktøren?") == "Hva heter den administrerende direktøren?"
+    assert to_bokmal("Kor mange politikarar var med?") == "Hvor mange politikere var med?"
+    for unchanged in (
+        "Hvem er ny leder i NCE Smart Energy Markets?",
+        "Who leads the AI cluster, and is there no one else?",
+    ):
+        assert to_bokmal(unchanged) == unchanged
