@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.norwegian import compound_parts, split_sentences, terms, to_bokmal, zipf
+from rag.norwegian import compound_parts, split_sentences, stem, terms, to_bokmal, zipf
 
 
 def test_compound_query_meets_compound_text():
@@ -79,3 +79,14 @@ def test_nynorsk_questions_are_written_in_bokmal_for_the_embedders():
         "Who leads the AI cluster, and is there no one else?",
     ):
         assert to_bokmal(unchanged) == unchanged
+
+
+def test_the_forms_of_an_er_noun_share_a_stem():
+    for forms in (
+        ("politiker", "politikere", "politikerne", "politikernes"),
+        ("leder", "ledere", "lederne", "lederen"),
+        ("skuespiller", "skuespillere", "skuespillerne", "skuespilleren"),
+    ):
+        assert len({stem(f) for f in forms}) == 1, forms
+    assert "politik" in terms("Viken-politikerne") and "politik" in terms("cirka 20 politikere")
+    assert stem("leder") != stem("lese") and stem("fler") == "fler"
