@@ -30,6 +30,7 @@ from rag.embedders import Embedder
 from rag.norwegian import to_bokmal
 from rag.questions import (
     EmptyQuestion,
+    asks_count_of,
     clean_question,
     coverage,
     focus_terms,
@@ -398,16 +399,18 @@ class Answerer:
             if reading is not None:
                 sims = np.asarray(vectors[np.asarray(ids)], dtype=np.float32) @ rvec
                 rows[:, 0], rows[:, 1] = sims, sims - sims.max()
+        counted = asks_count_of(question)
         for row, sid in enumerate(ids):
             text = data.sentence_text(sid)
+            slot = slot_filled(question, text)
             rows[row, 2:] = (
                 dense[row],
                 coverage(query, text) if query else 0.0,
                 coverage(query, self._window(sid)) if query else 0.0,
                 phrase_overlap(question, text),
                 rank[sid],
-                type_match(kind, text, search_text),
-                slot_filled(question, text),
+                slot if counted else type_match(kind, text, search_text),
+                slot,
                 is_heading(text),
             )
         return ids, rows, {"query": query, "kind": kind, "english": english}

@@ -218,6 +218,13 @@ def slot_filled(question: str, text: str) -> bool:
     return any(focus & set(word_terms(t)) for i in numbers for t in tokens[max(0, i - 3) : i + 4])
 
 
+def asks_count_of(question: str) -> bool:
+    """Does the question ask how many of a named thing («Hvor mange klynger …?»)? Then a
+    sentence answers its kind only with a count of that thing, not with any number."""
+    rule, focus = _slot_rule(question)
+    return rule == "count" and bool(focus)
+
+
 @lru_cache(maxsize=4096)
 def _slot_rule(question: str) -> tuple[re.Pattern | str | None, frozenset[str] | None]:
     """The question's part of `slot_filled`, worked out once per question."""

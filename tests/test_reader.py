@@ -157,15 +157,9 @@ def test_reader_refuses_a_scorer_fit_on_other_features(tmp_path):
     ("question", "expected"),
     [
         ("Hvem leder NCE SEM?", "Bilet"),
-        pytest.param(
-            "Hvor mange klynger har Smart Innovation Norway?",
-            "tre klynger",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss (issue 11): «tre klynger» is a candidate, but a sentence with «20 politikere» "
-                "scores higher, and it lacks a count of clusters, so the answer abstains",
-            ),
-        ),
+        # A count question's kind is met only by a count of what it asks about: «20 politikere»
+        # (in a sentence with «klyngeavdelingen») used to win and fail the value gate.
+        ("Hvor mange klynger har Smart Innovation Norway?", "tre klynger"),
         ("<img src=x onerror=alert(1)> Hvem er ny leder i NCE Smart Energy Markets?", "Bilet"),
         ("Hvem er ny leder i NCE Smart Energy Markets?", "Inge Michael Bilet"),
     ],
