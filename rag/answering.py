@@ -21,6 +21,7 @@ below decide (kept for comparison: `RAG_READER=0`).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -111,6 +112,7 @@ READER_POOL = 60
 READER_EXTRA = 5
 GAP = " […] "  # between quoted sentences that do not follow each other in the article
 _PERSONAL = frozenset("han hun ho he she".split())
+_CREDIT_RE = re.compile(r"(?:foto|photo|ill(?:ustrasjon)?|grafikk|kilde)\b\s*:", re.I)
 _PRONOUN_START = frozenset("han hun ho de dei hans hennes hennar deres deira he she they his her their".split())
 
 
@@ -562,8 +564,8 @@ class Answerer:
             if sentences[other][0] != art:
                 break
             text = self.data.sentence_text(other)
-            if any(t.strip(',.:;«»"–').lower() in _PERSONAL for t in text.split()):
-                continue  # it leans back too
+            if any(t.strip(',.:;«»"–').lower() in _PERSONAL for t in text.split()) or _CREDIT_RE.match(text):
+                continue  # it leans back too, or it is a photo credit («FOTO: Privat/Mari Kristine Buckholm»)
             if names(text) and not is_heading(text):
                 return other
             break

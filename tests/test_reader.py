@@ -216,6 +216,15 @@ def test_a_pronoun_answer_quotes_the_sentence_that_names_the_person(seed_engine)
 
 
 @pytest.mark.embedder
+def test_a_photo_credit_is_not_the_person_a_pronoun_points_at(seed_engine):
+    answerer = seed_engine.served().answerer
+    data = answerer.data
+    hun = next(s for s in range(len(data.sentences)) if data.sentence_text(s).startswith("Hun har lang fartstid"))
+    assert data.sentence_text(hun - 1) == "FOTO: Privat/Mari Kristine Buckholm"  # what stands just before
+    assert not data.sentence_text(answerer._referent(hun)).startswith("FOTO")
+
+
+@pytest.mark.embedder
 def test_reader_abstains_on_a_value_the_articles_do_not_hold(seed_engine):
     assert seed_engine.ask("Hvor gammel er Marianne Jansson Bjerkman?").abstained  # her name is there, her age is not
 
