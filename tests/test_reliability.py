@@ -109,6 +109,33 @@ def test_truncated_manifest_is_a_clear_message(fake_settings, capsys):
     assert code == 1 and "skadet" in capsys.readouterr().err
 
 
+def test_an_index_from_an_older_analyzer_is_rebuilt_on_first_ask(fake_settings, capsys):
+    from rag.cli import main
+
+    run_build(fake_settings)
+    manifest_path = fake_settings.index_dir / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["analyzer_version"] -= 1  # as an upgrade finds it
+    manifest_path.write_text(json.dumps(manifest))
+    code = main(
+        [
+            "ask",
+            "--index",
+            str(fake_settings.index_dir),
+            "--articles",
+            str(fake_settings.articles_dir),
+            "--embedder",
+            "fake",
+            "--json",
+            "Hvem er ny leder i NCE Smart Energy Markets?",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0 and "eldre norsk ordanalyse" in err and json.loads(out)["passages"]
+    rebuilt = json.loads((fake_settings.index_dir / "current" / "manifest.json").read_text())
+    assert rebuilt["analyzer_version"] == manifest["analyzer_version"] + 1
+
+
 BAD_QUESTIONS = [
     "",
     "   \n\t ",
