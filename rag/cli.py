@@ -446,26 +446,26 @@ def _engine(settings: Settings):
     current = IndexRoot(settings.index_dir).current()
     if current is None:
         _first_use_articles(settings)
-        print(f"Fant ingen indeks i {settings.index_dir}; bygger den fra {settings.articles_dir} …", file=sys.stderr)
-        run_build(settings, progress=_progress_bar("Bygger indeks"))
+        why = f"Fant ingen indeks i {settings.index_dir}; bygger den fra {settings.articles_dir} …"
     elif _older_analyzer(current):  # after an upgrade: the vectors are reused, so this takes seconds
-        print(
+        why = (
             f"Indeksen i {settings.index_dir} ble bygget med en eldre norsk ordanalyse; "
-            f"bygger den på nytt fra {settings.articles_dir} (embeddingene gjenbrukes) …",
-            file=sys.stderr,
+            f"bygger den på nytt fra {settings.articles_dir} (embeddingene gjenbrukes) …"
         )
-        run_build(settings, progress=_progress_bar("Bygger indeks"))
+    else:
+        return Engine(settings)
+    print(why, file=sys.stderr)
+    run_build(settings, progress=_progress_bar("Bygger indeks"))
     return Engine(settings)
 
 
 def _older_analyzer(folder) -> bool:
-    """Was the index in `folder` built with an earlier Norwegian analyzer than this version's?
+    """Was the index in `folder` built with another Norwegian analyzer than this version's?
     (A damaged index is left for the engine to report.)"""
-    from rag.norwegian import ANALYZER_VERSION
-    from rag.store import IndexLoadError, read_manifest
+    from rag.store import IndexLoadError, older_analyzer, read_manifest
 
     try:
-        return read_manifest(folder, check_analyzer=False).get("analyzer_version") != ANALYZER_VERSION
+        return older_analyzer(read_manifest(folder, check_analyzer=False))
     except IndexLoadError:
         return False
 

@@ -154,6 +154,11 @@ def save(data: IndexData, folder: Path, extra_manifest: dict | None = None) -> d
     return manifest
 
 
+def older_analyzer(manifest: dict) -> bool:
+    """Was this index's BM25 side built with another Norwegian analyzer than this version's?"""
+    return manifest.get("analyzer_version") != ANALYZER_VERSION
+
+
 def read_manifest(folder: Path, check_analyzer: bool = True) -> dict:
     path = folder / MANIFEST
     if not path.exists():
@@ -173,7 +178,7 @@ def read_manifest(folder: Path, check_analyzer: bool = True) -> dict:
             f"indeksen i {folder} har format {manifest['schema_version']}, "
             f"men denne versjonen av rag leser format {SCHEMA_VERSION}. Kjør `rag build` for å bygge den på nytt."
         )
-    if check_analyzer and manifest.get("analyzer_version") != ANALYZER_VERSION:
+    if check_analyzer and older_analyzer(manifest):
         raise IndexLoadError(
             f"indeksen i {folder} ble bygget med en eldre norsk ordanalyse "
             f"(versjon {manifest.get('analyzer_version')}, nå {ANALYZER_VERSION}). Kjør `rag build` for å bygge den på nytt."
