@@ -45,6 +45,7 @@ from rag.questions import (
     replace_pronoun,
     short_answer,
     slot_filled,
+    speakers,
     type_match,
     unknown_names,
     weighted_terms,
@@ -113,7 +114,13 @@ READER_EXTRA = 5
 GAP = " […] "  # between quoted sentences that do not follow each other in the article
 _PERSONAL = frozenset("han hun ho he she".split())
 _CREDIT_RE = re.compile(r"(?:foto|photo|ill(?:ustrasjon)?|grafikk|kilde)\b\s*:", re.I)
+_PERSON_PRONOUNS = _PERSONAL | frozenset("hans hennes hennar his her".split())
 _PRONOUN_START = frozenset("han hun ho de dei hans hennes hennar deres deira he she they his her their".split())
+
+
+def _words(text: str) -> frozenset[str]:
+    """The words of `text`, lower case, without the punctuation around them."""
+    return frozenset(t.strip(',.:;«»"–').lower() for t in text.split())
 
 
 def earlier_questions(history: list[str] | tuple[str, ...]) -> list[str]:
@@ -554,21 +561,29 @@ class Answerer:
         return kind == "name" and any(t in ("han", "hun", "ho") for t in tokens)
 
     def _referent(self, sid: int) -> int | None:
-        """The sentence the pronoun of sentence `sid` points back to: walking back through
-        sentences that lean on the one before (han/hun ...), up to four, the first that
-        names someone and does not lean back itself; the sentence just before when none
-        does; None at the start of an article."""
+        """The sentence the pronoun of sentence `sid` points back to, among the four
+        before it in its article (photo credits and headings skipped): for han/hun, the
+        nearest naming one of the article's quoted people (`speakers`); else the first
+        that names someone and does not lean back itself (han/hun ...); else the sentence
+        just before; None at the start of an article."""
         sentences = self.data.sentences
         art = sentences[sid][0]
+        personal = bool(_words(self.data.sentence_text(sid)) & _PERSON_PRONOUNS)
+        people = speakers(self.data.articles[art].text) if personal else frozenset()
+        named = None  # the first sentence back that does not lean back, if it names someone
         for other in range(sid - 1, max(-1, sid - 5), -1):
             if sentences[other][0] != art:
                 break
             text = self.data.sentence_text(other)
-            if any(t.strip(',.:;«»"–').lower() in _PERSONAL for t in text.split()) or _CREDIT_RE.match(text):
-                continue  # it leans back too, or it is a photo credit («FOTO: Privat/Mari Kristine Buckholm»)
-            if names(text) and not is_heading(text):
+            if _CREDIT_RE.match(text) or is_heading(text):
+                continue  # «FOTO: Privat/Mari Kristine Buckholm»
+            found = set(names(text))
+            if found & people:
                 return other
-            break
+            if named is None and not _words(text) & _PERSONAL:
+                named = other if found else -1
+        if named is not None and named >= 0:
+            return named
         previous = sid - 1
         return previous if previous >= 0 and sentences[previous][0] == art else None
 

@@ -10,6 +10,7 @@ from rag.questions import (
     replace_pronoun,
     short_answer,
     slot_filled,
+    speakers,
     type_match,
     unknown_names,
 )
@@ -168,3 +169,12 @@ def test_focus_terms(question, drop_kind_noun, expected):
 def test_short_answer(kind, text, question, expected):
     span = short_answer(kind, text, question)
     assert (text[slice(*span)] if span else None) == expected
+
+
+def test_speakers_are_the_names_after_a_speech_verb():
+    text = (
+        "Mette Fritsch ble valgt. Cluster for Applied AI er en ung klynge. "
+        "– Vi er klare, forteller Fritsch. – Godt, sier Inge Michael Bilet i NCE."
+    )
+    assert speakers(text) == {"Fritsch", "Inge", "Michael", "Bilet"}
+    assert not speakers(text) & {"Cluster", "Applied", "AI", "NCE"}
