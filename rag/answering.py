@@ -554,11 +554,15 @@ class Answerer:
 
     def _needs_referent(self, sid: int, kind: str | None) -> bool:
         """The sentence leans on the one before: it starts with a pronoun, or it answers
-        a hvem question with a han/hun whose name stands in the sentence before."""
-        tokens = [t.strip(',.:;«»"').lower() for t in self.data.sentence_text(sid).split()]
+        a hvem question with a han/hun and names none of the article's quoted people
+        («1. oktober 2022 rykket han opp …», not «… ble Mette Fritsch valgt …, og … hun …»)."""
+        text = self.data.sentence_text(sid)
+        tokens = [t.strip(',.:;«»"').lower() for t in text.split()]
         if tokens and tokens[0] in _PRONOUN_START:
             return True
-        return kind == "name" and any(t in ("han", "hun", "ho") for t in tokens)
+        if kind != "name" or not any(t in ("han", "hun", "ho") for t in tokens):
+            return False
+        return not set(names(text)) & speakers(self.data.articles[self.data.sentences[sid][0]].text)
 
     def _referent(self, sid: int) -> int | None:
         """The sentence the pronoun of sentence `sid` points back to, among the four

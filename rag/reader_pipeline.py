@@ -1,11 +1,11 @@
 """`rag reader train`: rebuild the shipped reader from the repo, seeded.
 
 1. LoRA adapters (rag.reader_training): one on all training questions (shipped), and
-   two on its halves, so that every training question also gets reader scores from a
-   model that never saw it.
+   FOLDS more, each on all but one part of them, so that every training question also
+   gets reader scores from a model that never saw it.
 2. The answer scorer: the answerer's candidates for each training question, retrieved
    from real indexes (NorQuAD dev contexts among all 472; the seed articles), with the
-   features of `rag.answering.FEATURES`, the reader columns from the half-model that did
+   features of `rag.answering.FEATURES`, the reader columns from the fold model that did
    not train on it; labels: the sentence holds a gold answer. A logistic regression.
 3. The abstention threshold on the same out-of-fold scores.
 4. `rag/reader_model/`: the adapter (fp16), reader.json (scorer, threshold, provenance,
@@ -51,6 +51,10 @@ from rag.reader_training import (
 # chose the answer sentence for 0.662 of fold B's questions with dropout 0 and 0.610 with
 # dropout, and trained in 369 s instead of 711 s (dropout's random masks were 40 % of it).
 RECIPE = {"epochs": 5, "lr": 2e-4, "rank": 16, "negatives": 15, "batch": 16, "seed": 13, "dropout": 0.0}
+# Fold models give the scorer its training questions' reader columns. The shipped reader
+# trains on all of them; a fold model on (FOLDS - 1) / FOLDS of them, so the more folds,
+# the closer the reader columns the scorer learns from are to the shipped reader's.
+FOLDS = 3
 
 
 def _adapter_encoder(models_dir: Path, adapter: Path):
@@ -88,10 +92,15 @@ def train_reader(
         return [i for i in (make_item(g["question"], texts[g["article_id"]], g["answers"]) for g in rows) if i]
 
     train_items = nq_items(dev_nq) + gold_items(gold_dev, seed_texts)
-    halves = {"foldA": train_items[0::2], "foldB": train_items[1::2], "final": train_items}
+    # Adapter "foldK" trains on every question but the K-th part's (items K-1, K-1+FOLDS, ...).
+    parts = {f"fold{k + 1}": train_items[k::FOLDS] for k in range(FOLDS)}
+    trained = {
+        name: [i for k in range(FOLDS) if f"fold{k + 1}" != name for i in train_items[k::FOLDS]] for name in parts
+    }
+    trained["final"] = train_items
     log(f"training questions: {len(train_items)} ({len(nq_items(dev_nq))} NorQuAD dev, rest gold dev)")
     folders = {}
-    for name, items in halves.items():
+    for name, items in trained.items():
         folders[name] = (adapters or work / "adapters") / name
         if adapters is None or not (folders[name] / "adapter_model.safetensors").is_file():
             log(f"adapter {name}: {len(items)} questions")
@@ -120,18 +129,16 @@ def train_reader(
         + [(g | {"unanswerable": True}, nq_engine, "context") for g in dev_nq]
         + [(g | {"unanswerable": True}, nq_engine, "answer") for g in dev_nq]
     )
-    # Reader scores for a question come from the half that did not train on it.
-    unseen_by = {item.question: "foldB" for item in halves["foldA"]} | {
-        item.question: "foldA" for item in halves["foldB"]
-    }
-    encoders = {name: _adapter_encoder(settings.models_dir, folders[name]) for name in ("foldA", "foldB")}
-    # Every indexed sentence through each half's reader, as an index build stores them.
-    log("embedding the indexed sentences with each half's reader")
+    # Reader scores for a question come from the fold model that did not train on it.
+    unseen_by = {item.question: name for name, items in parts.items() for item in items}
+    encoders = {name: _adapter_encoder(settings.models_dir, folders[name]) for name in parts}
+    # Every indexed sentence through each fold's reader, as an index build stores them.
+    log("embedding the indexed sentences with each fold's reader")
     sentence_vectors = {}
     for engine in (nq_engine, seed_engine):
         data = engine.served().answerer.data
         sentences = [data.sentence_text(s) for s in range(len(data.sentences))]
-        for name in ("foldA", "foldB"):
+        for name in parts:
             sentence_vectors[engine, name] = encoders[name][1](sentences)
     feats, labels, answerable, contexts, kinds, from_gold = [], [], [], [], [], []
     for gold, engine, without in questions:
@@ -143,7 +150,7 @@ def train_reader(
         if without == "context":
             hits = [h for h in hits if answerer.data.chunks[h.chunk].article_id != gold["article_id"]][:READER_POOL]
         trained_as = Answerer.search_text(gold["question"], gold.get("history", []))[0]  # as in gold_items
-        fold = unseen_by.get(trained_as, "foldA")
+        fold = unseen_by.get(trained_as, "fold1")
         reading = (sentence_vectors[engine, fold], encoders[fold][0]([to_bokmal(search_text)])[0])
         ids, x, info = answerer.candidate_features(question, search_text, follow_up, qvec, hits, reading)
         hidden = frozenset()

@@ -216,6 +216,15 @@ def test_a_pronoun_answer_quotes_the_sentence_that_names_the_person(seed_engine)
 
 
 @pytest.mark.embedder
+def test_an_answer_naming_the_person_asked_for_takes_no_referent(seed_engine):
+    # «På årsmøtet i juni ble Mette Fritsch valgt …, i perioden hun har hendene på roret.»: the
+    # «hun» is Fritsch herself, so no earlier sentence (once: the Cluster for Applied AI one) joins
+    answer = seed_engine.ask("Hvem ble valgt til konstituert leder av NCE Smart Energy Markets?")
+    assert len(answer.citations) == 1 and "Mette Fritsch valgt" in answer.answer
+    assert answer.short_answer["text"] == "Mette Fritsch"
+
+
+@pytest.mark.embedder
 def test_hun_points_at_the_nearest_quoted_person_past_a_photo_credit_and_an_organisation(seed_engine):
     answerer = seed_engine.served().answerer
     data = answerer.data
