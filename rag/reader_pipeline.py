@@ -57,6 +57,14 @@ RECIPE = {"epochs": 5, "lr": 2e-4, "rank": 16, "negatives": 15, "batch": 16, "se
 FOLDS = 3
 
 
+def fold_split(items: list, folds: int = FOLDS) -> tuple[dict[str, list], dict[str, list]]:
+    """The parts the training questions fall into ("foldK": items K-1, K-1+folds, ...), and
+    what each adapter trains on: "foldK" on every part but the K-th, "final" on all."""
+    parts = {f"fold{k + 1}": items[k::folds] for k in range(folds)}
+    trained = {name: [i for other, part in parts.items() if other != name for i in part] for name in parts}
+    return parts, trained | {"final": list(items)}
+
+
 def _adapter_encoder(models_dir: Path, adapter: Path):
     model = merged_model(models_dir, adapter)
 
@@ -92,12 +100,7 @@ def train_reader(
         return [i for i in (make_item(g["question"], texts[g["article_id"]], g["answers"]) for g in rows) if i]
 
     train_items = nq_items(dev_nq) + gold_items(gold_dev, seed_texts)
-    # Adapter "foldK" trains on every question but the K-th part's (items K-1, K-1+FOLDS, ...).
-    parts = {f"fold{k + 1}": train_items[k::FOLDS] for k in range(FOLDS)}
-    trained = {
-        name: [i for k in range(FOLDS) if f"fold{k + 1}" != name for i in train_items[k::FOLDS]] for name in parts
-    }
-    trained["final"] = train_items
+    parts, trained = fold_split(train_items)
     log(f"training questions: {len(train_items)} ({len(nq_items(dev_nq))} NorQuAD dev, rest gold dev)")
     folders = {}
     for name, items in trained.items():
@@ -287,4 +290,4 @@ def _clean_adapter_config(path: Path) -> None:
     path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
-__all__ = ["RECIPE", "train_reader"]
+__all__ = ["FOLDS", "RECIPE", "fold_split", "train_reader"]

@@ -109,6 +109,18 @@ def test_the_crosslingual_model_reads_no_word_coverage():
     assert p[0] == p[1] > 0.9 and p[2] == 0.5
 
 
+def test_every_training_question_gets_a_fold_adapter_that_never_trained_on_it():
+    from rag.reader_pipeline import fold_split
+
+    items = [f"q{n}" for n in range(10)]
+    parts, trained = fold_split(items, folds=3)
+    assert sorted(q for part in parts.values() for q in part) == sorted(items)  # each question in one part
+    for name, part in parts.items():
+        assert not set(part) & set(trained[name])  # the fold adapter never saw its part
+        assert sorted(part + trained[name]) == sorted(items)  # and saw everything else
+    assert trained["final"] == items
+
+
 def test_answer_check_folds_case_quotes_and_dashes():
     assert holds("Målet er «Hele Norge eksporterer» – i 2030.", ["hele norge eksporterer"])
     assert not holds("Noe annet.", ["Abelia"])
