@@ -557,10 +557,10 @@ class Answerer:
         a hvem question with a han/hun and names none of the article's quoted people
         («1. oktober 2022 rykket han opp …», not «… ble Mette Fritsch valgt …, og … hun …»)."""
         text = self.data.sentence_text(sid)
-        tokens = [t.strip(',.:;«»"').lower() for t in text.split()]
-        if tokens and tokens[0] in _PRONOUN_START:
+        first = text.split()[:1]
+        if first and first[0].strip(',.:;«»"').lower() in _PRONOUN_START:
             return True
-        if kind != "name" or not any(t in ("han", "hun", "ho") for t in tokens):
+        if kind != "name" or not _words(text) & _PERSONAL:
             return False
         return not set(names(text)) & speakers(self.data.articles[self.data.sentences[sid][0]].text)
 
@@ -574,7 +574,7 @@ class Answerer:
         art = sentences[sid][0]
         personal = bool(_words(self.data.sentence_text(sid)) & _PERSON_PRONOUNS)
         people = speakers(self.data.articles[art].text) if personal else frozenset()
-        named = None  # the first sentence back that does not lean back, if it names someone
+        plain = None  # the first sentence back that does not lean back itself, and whether it names someone
         for other in range(sid - 1, max(-1, sid - 5), -1):
             if sentences[other][0] != art:
                 break
@@ -584,10 +584,10 @@ class Answerer:
             found = set(names(text))
             if found & people:
                 return other
-            if named is None and not _words(text) & _PERSONAL:
-                named = other if found else -1
-        if named is not None and named >= 0:
-            return named
+            if plain is None and not _words(text) & _PERSONAL:
+                plain = (other, bool(found))
+        if plain is not None and plain[1]:
+            return plain[0]
         previous = sid - 1
         return previous if previous >= 0 and sentences[previous][0] == art else None
 
