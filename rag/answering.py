@@ -562,7 +562,11 @@ class Answerer:
             return True
         if kind != "name" or not _words(text) & _PERSONAL:
             return False
-        return not set(names(text)) & speakers(self.data.articles[self.data.sentences[sid][0]].text)
+        return not set(names(text)) & self._quoted_people(sid)
+
+    def _quoted_people(self, sid: int) -> frozenset[str]:
+        """The names quoted as speaking in the article of sentence `sid` (`speakers`)."""
+        return speakers(self.data.articles[self.data.sentences[sid][0]].text)
 
     def _referent(self, sid: int) -> int | None:
         """The sentence the pronoun of sentence `sid` points back to, among the four
@@ -573,7 +577,7 @@ class Answerer:
         sentences = self.data.sentences
         art = sentences[sid][0]
         personal = bool(_words(self.data.sentence_text(sid)) & _PERSON_PRONOUNS)
-        people = speakers(self.data.articles[art].text) if personal else frozenset()
+        people = self._quoted_people(sid) if personal else frozenset()
         plain = None  # the first sentence back that does not lean back itself, and whether it names someone
         for other in range(sid - 1, max(-1, sid - 5), -1):
             if sentences[other][0] != art:

@@ -99,9 +99,10 @@ def train_reader(
     def nq_items(rows):
         return [i for i in (make_item(g["question"], texts[g["article_id"]], g["answers"]) for g in rows) if i]
 
-    train_items = nq_items(dev_nq) + gold_items(gold_dev, seed_texts)
+    nq_train = nq_items(dev_nq)
+    train_items = nq_train + gold_items(gold_dev, seed_texts)
     parts, trained = fold_split(train_items)
-    log(f"training questions: {len(train_items)} ({len(nq_items(dev_nq))} NorQuAD dev, rest gold dev)")
+    log(f"training questions: {len(train_items)} ({len(nq_train)} NorQuAD dev, rest gold dev)")
     folders = {}
     for name, items in trained.items():
         folders[name] = (adapters or work / "adapters") / name
