@@ -1,8 +1,10 @@
 """`rag reader train`: rebuild the shipped reader from the repo, seeded.
 
-1. LoRA adapters (rag.reader_training): one on all training questions (shipped), and
-   FOLDS more, each on all but one part of them, so that every training question also
-   gets reader scores from a model that never saw it.
+1. LoRA adapters (rag.reader_training): first one on synthetic questions made by rule
+   from the sentences of NorQuAD contexts that hold no held-out question (rag.synthetic);
+   from it, one on all training questions (shipped), and FOLDS more, each on all but one
+   part of them, so that every training question also gets reader scores from a model
+   that never saw it.
 2. The answer scorer: the answerer's candidates for each training question, retrieved
    from real indexes (NorQuAD dev contexts among all 472; the seed articles), with the
    features of `rag.answering.FEATURES`, the reader columns from the fold model that did
@@ -46,6 +48,7 @@ from rag.reader_training import (
     make_item,
     train_adapter,
 )
+from rag.synthetic import synthetic_items
 
 # dropout 0 (was e5's 0.1 and LoRA's 0.05): on dev, a fold-A adapter trained on 2 CPU cores
 # chose the answer sentence for 0.662 of fold B's questions with dropout 0 and 0.610 with
@@ -55,6 +58,9 @@ RECIPE = {"epochs": 5, "lr": 2e-4, "rank": 16, "negatives": 15, "batch": 16, "se
 # trains on all of them; a fold model on (FOLDS - 1) / FOLDS of them, so the more folds,
 # the closer the reader columns the scorer learns from are to the shipped reader's.
 FOLDS = 3
+# Passes over the synthetic questions before the real ones (a warm start shared by all
+# the adapters: it costs one short run, not one per adapter).
+SYNTHETIC_EPOCHS = 3
 
 
 def fold_split(items: list, folds: int = FOLDS) -> tuple[dict[str, list], dict[str, list]]:
@@ -63,6 +69,30 @@ def fold_split(items: list, folds: int = FOLDS) -> tuple[dict[str, list], dict[s
     parts = {f"fold{k + 1}": items[k::folds] for k in range(folds)}
     trained = {name: [i for other, part in parts.items() if other != name for i in part] for name in parts}
     return parts, trained | {"final": list(items)}
+
+
+def synthetic_training_items(norquad_articles: list[dict], held_out: list[dict], trained: list) -> list:
+    """Synthetic questions from the NorQuAD contexts that hold no held-out question; the
+    sentences that answer a training question get none (that question's fold adapter
+    should not have learned its answer sentence as a positive)."""
+    held = {g["article_id"] for g in held_out}
+    answers = {item.sentences[i] for item in trained for i in item.positives}
+    return synthetic_items([a["text"] for a in norquad_articles if a["id"] not in held], answers)
+
+
+def train_adapters(trained: dict[str, list], synthetic: list, models_dir: Path, root: Path, reuse: bool, log=print):
+    """The warm start on the synthetic questions, then each adapter of `trained` from it,
+    into root/<name>; with `reuse`, an adapter already there is kept."""
+    folders = {name: root / name for name in ["synthetic", *trained]}
+    for name, items in [("synthetic", synthetic), *trained.items()]:
+        if reuse and (folders[name] / "adapter_model.safetensors").is_file():
+            continue
+        log(f"adapter {name}: {len(items)} questions")
+        if name == "synthetic":
+            train_adapter(items, models_dir, folders[name], log=log, **RECIPE | {"epochs": SYNTHETIC_EPOCHS})
+        else:
+            train_adapter(items, models_dir, folders[name], log=log, init=folders["synthetic"], **RECIPE)
+    return folders
 
 
 def _adapter_encoder(models_dir: Path, adapter: Path):
@@ -101,14 +131,15 @@ def train_reader(
 
     nq_train = nq_items(dev_nq)
     train_items = nq_train + gold_items(gold_dev, seed_texts)
+    synthetic = synthetic_training_items(norquad_articles, test_nq, nq_train)
     parts, trained = fold_split(train_items)
-    log(f"training questions: {len(train_items)} ({len(nq_train)} NorQuAD dev, rest gold dev)")
-    folders = {}
-    for name, items in trained.items():
-        folders[name] = (adapters or work / "adapters") / name
-        if adapters is None or not (folders[name] / "adapter_model.safetensors").is_file():
-            log(f"adapter {name}: {len(items)} questions")
-            train_adapter(items, settings.models_dir, folders[name], log=log, **RECIPE)
+    log(
+        f"training questions: {len(train_items)} ({len(nq_train)} NorQuAD dev, rest gold dev); "
+        f"{len(synthetic)} synthetic"
+    )
+    folders = train_adapters(
+        trained, synthetic, settings.models_dir, adapters or work / "adapters", adapters is not None, log
+    )
 
     # Candidates and hand features from real retrieval, as the answerer sees them.
     nq_settings = replace(
@@ -233,11 +264,18 @@ def train_reader(
         "base_sha256_12": source_hash()[:12],
         "adapter_sha256_12": hashlib.sha256((out / "adapter_model.safetensors").read_bytes()).hexdigest()[:12],
         "recipe": RECIPE
-        | {"lora_targets": ["query", "key", "value", "dense"], "loss": "listwise softmax, cosine x 20"},
+        | {
+            "synthetic_epochs": SYNTHETIC_EPOCHS,
+            "lora_targets": ["query", "key", "value", "dense"],
+            "loss": "listwise softmax, cosine x 20",
+        },
         "data": {
             "norquad": "NorQuAD validation (CC0), even-numbered questions; the odd half is held out",
             "gold": "eval/data/seed_qa.jsonl, even-numbered rows; the odd rows are held out",
+            "synthetic": "questions made by rule (rag.synthetic) from the sentences of the NorQuAD contexts "
+            "that hold no odd-half question, none from a sentence answering a training question",
             "training_questions": len(train_items),
+            "synthetic_questions": len(synthetic),
             "scorer_questions": int((kinds == "").sum()),
             "scorer_candidates": int(real.sum()),
         },
@@ -291,4 +329,4 @@ def _clean_adapter_config(path: Path) -> None:
     path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
-__all__ = ["FOLDS", "RECIPE", "fold_split", "train_reader"]
+__all__ = ["FOLDS", "RECIPE", "fold_split", "synthetic_training_items", "train_adapters", "train_reader"]

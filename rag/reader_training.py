@@ -6,6 +6,8 @@ Data (all rebuilt from what the repo and shared/ hold):
   a gold answer. The odd-numbered half is never trained or tuned on: it is the report.
 - The gold set's even-numbered rows (the odd rows are its held-out part), against the
   sentences of the article holding the evidence.
+- For a warm start before those: synthetic questions made by rule from the sentences of
+  NorQuAD contexts that hold no held-out question (`rag.synthetic`).
 
 The model: the converted multilingual-e5-small with a LoRA adapter on every attention
 and feed-forward matrix (word embeddings frozen). The loss is listwise: each question
@@ -102,17 +104,25 @@ def train_adapter(
     device: str | None = None,
     source: Path | None = None,
     dropout: float = 0.1,
+    init: Path | None = None,
     log=print,
 ) -> None:
-    """Fine-tune a LoRA adapter on `items` and save it (fp16) into `out`."""
+    """Fine-tune a LoRA adapter on `items` and save it (fp16) into `out`; `init`: an
+    adapter to start from instead of a fresh one."""
     import torch
-    from peft import get_peft_model
+    from peft import PeftModel, get_peft_model
     from safetensors.torch import load_file, save_file
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     _seed(seed)
     model = base_model(models_dir, device=device, source=source)
-    peft_model = get_peft_model(model[0].model, lora_config(rank=rank, alpha=2 * rank, dropout=dropout / 2))
+    if init is None:
+        peft_model = get_peft_model(model[0].model, lora_config(rank=rank, alpha=2 * rank, dropout=dropout / 2))
+    else:
+        peft_model = PeftModel.from_pretrained(model[0].model, str(init), is_trainable=True)
+        for param in peft_model.parameters():  # saved in fp16; trained in fp32
+            if param.requires_grad:
+                param.data = param.data.float()
     model[0].model = peft_model
     for module in model.modules():  # the base model's own dropout (0.1 in e5); 0 trains ~1.5x faster on a CPU
         if isinstance(module, torch.nn.Dropout):

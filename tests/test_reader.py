@@ -121,6 +121,23 @@ def test_every_training_question_gets_a_fold_adapter_that_never_trained_on_it():
     assert trained["final"] == items
 
 
+@pytest.mark.embedder
+def test_an_adapter_trained_from_another_starts_from_its_weights(tmp_path, models_dir):
+    from safetensors.torch import load_file
+
+    from rag.reader_training import Item, train_adapter
+
+    items = [Item("Hvem leder klyngen?", ("Kari Nordmann leder klyngen.", "Det regnet."), frozenset({0}))] * 2
+    train_adapter(items, models_dir, tmp_path / "same", epochs=1, lr=0.0, batch=2, init=READER_DIR, log=lambda _: None)
+    shipped, same = (load_file(str(f / "adapter_model.safetensors")) for f in (READER_DIR, tmp_path / "same"))
+    assert shipped.keys() == same.keys() and all(shipped[k].equal(same[k]) for k in shipped)
+    train_adapter(
+        items, models_dir, tmp_path / "moved", epochs=1, lr=1e-3, batch=2, init=READER_DIR, log=lambda _: None
+    )
+    moved = load_file(str(tmp_path / "moved" / "adapter_model.safetensors"))
+    assert any(not shipped[k].equal(moved[k]) for k in shipped)
+
+
 def test_answer_check_folds_case_quotes_and_dashes():
     assert holds("Målet er «Hele Norge eksporterer» – i 2030.", ["hele norge eksporterer"])
     assert not holds("Noe annet.", ["Abelia"])
@@ -136,6 +153,7 @@ def test_shipped_reader_records_its_provenance():
     assert len(config["scorer"]["confidence_crosslingual"]["coef"]) == len(CROSSLINGUAL)
     assert 0.0 <= config["threshold"] < 1.0 and 0.0 <= config["threshold_crosslingual"] < 1.0
     assert config["held_out"]["norquad_odd_acc_at_1_in_context"] > 0.5
+    assert config["data"]["synthetic_questions"] > 0
     assert (READER_DIR / "adapter_model.safetensors").stat().st_size < 10_000_000
 
 
@@ -212,7 +230,8 @@ def test_the_readers_best_sentences_in_lower_chunks_are_candidates(seed_engine):
     assert any("tre klynger" in answerer.data.sentence_text(ids[n]) for n in added)
     assert not any("tre klynger" in answerer.data.sentence_text(s) for s in plain)
     reader, gap = rows[:, FEATURES.index("reader")], rows[:, FEATURES.index("reader_gap")]
-    assert reader.min() > 0 and np.allclose(gap, reader - reader.max())
+    cosines = np.asarray(reading[0][np.asarray(ids)], dtype=np.float32) @ reading[1]
+    assert np.allclose(reader, cosines, atol=1e-6) and np.allclose(gap, reader - reader.max())
 
 
 @pytest.mark.embedder
