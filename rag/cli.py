@@ -146,7 +146,9 @@ def _parser() -> argparse.ArgumentParser:
     rdr.add_argument("--gold", type=Path, help="gold questions (default: eval/data/seed_qa.jsonl)")
     rdr.add_argument("--work", type=Path, default=Path("eval/out"), help="indexes and adapters made on the way")
     rdr.add_argument("--out", type=Path, help="where the reader goes (default: rag/reader_model)")
-    rdr.add_argument("--adapters", type=Path, help="reuse adapters trained earlier (folders final, fold1 ... fold3)")
+    rdr.add_argument(
+        "--adapters", type=Path, help="reuse adapters trained earlier (folders synthetic, final, fold1 ... fold3)"
+    )
     rdr.set_defaults(func=cmd_reader)
 
     syn = sub.add_parser("sync", help="fetch new and changed articles from feeds and sitemaps into the article folder")

@@ -99,7 +99,7 @@ def _question(head: str, verb: str, subject: list[str], rest: list[str]) -> str:
     return " ".join(w.rstrip(",") for w in words if w).strip() + "?"
 
 
-def _when(words: list[str], split, common) -> str | None:
+def _when(words: list[str], split) -> str | None:
     for i, word in enumerate(words):
         if not _YEAR.match(_bare(word)) or word.endswith(","):
             continue
@@ -121,10 +121,7 @@ def _when(words: list[str], split, common) -> str | None:
     return None
 
 
-def _count(words: list[str], split, common) -> str | None:
-    if not split:
-        return None
-    subject, verb, rest = split
+def _count(subject: list[str], verb: str, rest: list[str], common: frozenset[str]) -> str | None:
     for i, word in enumerate(rest[:-1]):
         noun = rest[i + 1]
         number = (_COUNT.match(word) and not _YEAR.match(word) and not word.endswith(".")) or word in NUMBER_WORDS
@@ -133,10 +130,7 @@ def _count(words: list[str], split, common) -> str | None:
     return None
 
 
-def _where(words: list[str], split, common) -> str | None:
-    if not split:
-        return None
-    subject, verb, rest = split
+def _where(subject: list[str], verb: str, rest: list[str], common: frozenset[str]) -> str | None:
     for i, word in enumerate(rest[:-1]):
         place = _bare(rest[i + 1])
         if word == "i" and _capitalised(place) and place.lower() not in MONTHS and not _YEAR.match(place):
@@ -149,30 +143,24 @@ def _where(words: list[str], split, common) -> str | None:
     return None
 
 
-def _name(subject: list[str], common) -> bool:
+def _name(subject: list[str], common: frozenset[str]) -> bool:
     """Whether the subject is a name: capitalised words, none a common word of the text."""
     return all(_capitalised(w) and _bare(w).lower() not in common for w in subject)
 
 
-def _who(words: list[str], split, common) -> str | None:
-    if not split:
-        return None
-    subject, verb, rest = split
+def _who(subject: list[str], verb: str, rest: list[str], common: frozenset[str]) -> str | None:
     if 2 <= len(subject) <= 4 and _name(subject[-2:], common) and len(rest) >= 2:
         return " ".join(["Hvem", verb, *(w.rstrip(",") for w in rest)]) + "?"
     return None
 
 
-def _what(words: list[str], split, common) -> str | None:
-    if not split:
-        return None
-    subject, verb, rest = split
+def _what(subject: list[str], verb: str, rest: list[str], common: frozenset[str]) -> str | None:
     if verb in {"er", "var"} and rest[0].lower() in {"en", "et", "ei"} and len(subject) <= 3 and _name(subject, common):
         return _question("Hva", verb, subject, [])
     return None
 
 
-RULES = (_when, _count, _where, _who, _what)
+SUBJECT_RULES = (_count, _where, _who, _what)  # after _when, which also reads a clause led by its year
 PER_SENTENCE = 2
 
 
@@ -184,7 +172,8 @@ def questions_for(sentence: str, common: frozenset[str], rng: random.Random) -> 
     if words is None:
         return []
     split = _split(words, common)
-    made = [q for q in (rule(words, split, common) for rule in RULES) if q]
+    made = [_when(words, split), *(rule(*split, common) for rule in SUBJECT_RULES if split)]
+    made = [q for q in made if q]
     return rng.sample(made, min(PER_SENTENCE, len(made)))
 
 
