@@ -298,3 +298,34 @@ def test_an_index_built_with_another_reader_is_served_with_the_hand_rules_until_
     assert "reader:an-older-one" in caplog.text and "håndreglene" in caplog.text
     with pytest.raises(IndexLoadError, match="Kjør `rag build`"):
         Engine(replace(seed_index, index_dir=root.root, reader_chosen=True)).ask("Hei?")
+
+
+def test_eval_rebuilds_an_index_built_with_another_reader_before_the_gold_set(seed_index, tmp_path, capsys):
+    import argparse
+    from dataclasses import replace
+
+    from rag.eval.cli import run_eval
+    from rag.index import Engine, IndexRoot
+
+    built = IndexRoot(seed_index.index_dir).current()
+    root = IndexRoot(tmp_path / "index")
+    copy = root.builds / built.name
+    shutil.copytree(built, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    reader_id = manifest["reader"]["id"]
+    manifest["reader"]["id"] = "reader:an-older-one"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    root.publish(copy)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        json.dumps({"id": "g1", "question": "Hvem er ny leder i NCE Smart Energy Markets?", "answers": ["Bilet"]})
+        + "\n"
+    )
+    args = argparse.Namespace(
+        no_gold=False, gold=gold, gold_half="all", norquad=None, baseline=None, ablation=False, out=tmp_path / "out"
+    )
+    settings = replace(seed_index, index_dir=root.root)
+    assert run_eval(args, settings, Engine, lambda _: None) == 0
+    assert "bygger den på nytt" in capsys.readouterr().err
+    assert json.loads((root.current() / "manifest.json").read_text())["reader"]["id"] == reader_id
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["gold"]["overall"]["hit"] == 1.0
