@@ -278,34 +278,12 @@ def test_reader_abstains_on_a_question_the_articles_do_not_hold(seed_engine):
 
 
 @pytest.mark.embedder
-def test_an_index_built_with_another_reader_is_served_with_the_hand_rules_until_rebuilt(seed_index, tmp_path, caplog):
+def _index_built_with_another_reader(seed_index, tmp_path):
+    """A copy of the seed index whose manifest names another reader: (its settings, the
+    reader it was really built with)."""
     from dataclasses import replace
 
-    from rag.index import Engine, IndexRoot
-    from rag.store import IndexLoadError
-
-    built = IndexRoot(seed_index.index_dir).current()
-    root = IndexRoot(tmp_path / "index")
-    copy = root.builds / built.name
-    shutil.copytree(built, copy)
-    manifest = json.loads((copy / "manifest.json").read_text())
-    manifest["reader"]["id"] = "reader:an-older-one"
-    (copy / "manifest.json").write_text(json.dumps(manifest))
-    root.publish(copy)
-    engine = Engine(replace(seed_index, index_dir=root.root))
-    answer = engine.ask("Hvem er ny leder i NCE Smart Energy Markets?")
-    assert not engine.uses_reader() and "Bilet" in answer.answer
-    assert "reader:an-older-one" in caplog.text and "håndreglene" in caplog.text
-    with pytest.raises(IndexLoadError, match="Kjør `rag build`"):
-        Engine(replace(seed_index, index_dir=root.root, reader_chosen=True)).ask("Hei?")
-
-
-def test_eval_rebuilds_an_index_built_with_another_reader_before_the_gold_set(seed_index, tmp_path, capsys):
-    import argparse
-    from dataclasses import replace
-
-    from rag.eval.cli import run_eval
-    from rag.index import Engine, IndexRoot
+    from rag.index import IndexRoot
 
     built = IndexRoot(seed_index.index_dir).current()
     root = IndexRoot(tmp_path / "index")
@@ -316,6 +294,31 @@ def test_eval_rebuilds_an_index_built_with_another_reader_before_the_gold_set(se
     manifest["reader"]["id"] = "reader:an-older-one"
     (copy / "manifest.json").write_text(json.dumps(manifest))
     root.publish(copy)
+    return replace(seed_index, index_dir=root.root), reader_id
+
+
+def test_an_index_built_with_another_reader_is_served_with_the_hand_rules_until_rebuilt(seed_index, tmp_path, caplog):
+    from dataclasses import replace
+
+    from rag.index import Engine
+    from rag.store import IndexLoadError
+
+    settings, _ = _index_built_with_another_reader(seed_index, tmp_path)
+    engine = Engine(settings)
+    answer = engine.ask("Hvem er ny leder i NCE Smart Energy Markets?")
+    assert not engine.uses_reader() and "Bilet" in answer.answer
+    assert "reader:an-older-one" in caplog.text and "håndreglene" in caplog.text
+    with pytest.raises(IndexLoadError, match="Kjør `rag build`"):
+        Engine(replace(settings, reader_chosen=True)).ask("Hei?")
+
+
+def test_eval_rebuilds_an_index_built_with_another_reader_before_the_gold_set(seed_index, tmp_path, capsys):
+    import argparse
+
+    from rag.eval.cli import run_eval
+    from rag.index import Engine, IndexRoot
+
+    settings, reader_id = _index_built_with_another_reader(seed_index, tmp_path)
     gold = tmp_path / "gold.jsonl"
     gold.write_text(
         json.dumps({"id": "g1", "question": "Hvem er ny leder i NCE Smart Energy Markets?", "answers": ["Bilet"]})
@@ -324,8 +327,8 @@ def test_eval_rebuilds_an_index_built_with_another_reader_before_the_gold_set(se
     args = argparse.Namespace(
         no_gold=False, gold=gold, gold_half="all", norquad=None, baseline=None, ablation=False, out=tmp_path / "out"
     )
-    settings = replace(seed_index, index_dir=root.root)
     assert run_eval(args, settings, Engine, lambda _: None) == 0
     assert "bygger den på nytt" in capsys.readouterr().err
-    assert json.loads((root.current() / "manifest.json").read_text())["reader"]["id"] == reader_id
+    current = IndexRoot(settings.index_dir).current()
+    assert json.loads((current / "manifest.json").read_text())["reader"]["id"] == reader_id
     assert json.loads((tmp_path / "out" / "report.json").read_text())["gold"]["overall"]["hit"] == 1.0
