@@ -557,7 +557,7 @@ class Answerer:
         a hvem question with a han/hun and names none of the article's quoted people
         («1. oktober 2022 rykket han opp …», not «… ble Mette Fritsch valgt …, og … hun …»)."""
         text = self.data.sentence_text(sid)
-        first = text.split()[:1]
+        first = text.lstrip("–—- ").split()[:1]  # «– Han …»: a quote's dash comes first
         if first and first[0].strip(',.:;«»"').lower() in _PRONOUN_START:
             return True
         if kind != "name" or not _words(text) & _PERSONAL:

@@ -114,3 +114,19 @@ def test_question_cleaning():
     assert question_type("Hvor mange klynger?") == "number"
     assert question_type("Kven leier klynga?") == "name"
     assert question_type("Når skjedde det?") == "date"
+
+
+def test_a_quote_led_by_a_pronoun_carries_its_referent(fake_settings):
+    from rag.index import Engine, run_build
+
+    (fake_settings.articles_dir / "06-sitat.md").write_text(
+        "---\nid: sitat\ntitle: Sitat\n---\n\nKari Nordmann leder klyngen. – Hun har lang erfaring fra bransjen. "
+        "– Det er et godt år, sier hun.\n",
+        encoding="utf-8",
+    )
+    run_build(fake_settings)
+    answerer = Engine(fake_settings).served().answerer
+    data = answerer.data
+    sid = {data.sentence_text(s): s for s in range(len(data.sentences))}
+    assert answerer._needs_referent(sid["– Hun har lang erfaring fra bransjen."], None)
+    assert not answerer._needs_referent(sid["– Det er et godt år, sier hun."], None)
