@@ -189,6 +189,7 @@ def cmd_reader(args, settings: Settings) -> int:
         out=args.out or READER_DIR,
         adapters=args.adapters,
         log=lambda msg: print(msg, file=sys.stderr, flush=True),
+        progress=lambda label: _progress_bar(label, unit="steg"),
     )
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0

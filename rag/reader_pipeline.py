@@ -80,18 +80,23 @@ def synthetic_training_items(norquad_articles: list[dict], held_out: list[dict],
     return synthetic_items([a["text"] for a in norquad_articles if a["id"] not in held], answers)
 
 
-def train_adapters(trained: dict[str, list], synthetic: list, models_dir: Path, root: Path, reuse: bool, log=print):
+def train_adapters(
+    trained: dict[str, list], synthetic: list, models_dir: Path, root: Path, reuse: bool, log=print, progress=None
+):
     """The warm start on the synthetic questions, then each adapter of `trained` from it,
-    into root/<name>; with `reuse`, an adapter already there is kept."""
+    into root/<name>; with `reuse`, an adapter already there is kept. `progress(label)`:
+    a progress bar's update function for each adapter."""
     folders = {name: root / name for name in ["synthetic", *trained]}
     for name, items in [("synthetic", synthetic), *trained.items()]:
         if reuse and (folders[name] / "adapter_model.safetensors").is_file():
             continue
         log(f"adapter {name}: {len(items)} questions")
+        bar = progress(f"Trener {name}") if progress else None
         if name == "synthetic":
-            train_adapter(items, models_dir, folders[name], log=log, **RECIPE | {"epochs": SYNTHETIC_EPOCHS})
+            recipe = RECIPE | {"epochs": SYNTHETIC_EPOCHS}
+            train_adapter(items, models_dir, folders[name], log=log, progress=bar, **recipe)
         else:
-            train_adapter(items, models_dir, folders[name], log=log, init=folders["synthetic"], **RECIPE)
+            train_adapter(items, models_dir, folders[name], log=log, progress=bar, init=folders["synthetic"], **RECIPE)
     return folders
 
 
@@ -116,8 +121,10 @@ def train_reader(
     out: Path = READER_DIR,
     adapters: Path | None = None,
     log=print,
+    progress=None,
 ) -> dict:
-    """Everything above; returns the report written into reader.json."""
+    """Everything above; returns the report written into reader.json. `progress(label)`
+    gives a progress bar's update function (`update(done, total)`) for each long step."""
     from rag.index import Engine, run_build
 
     t0 = time.perf_counter()
@@ -138,7 +145,7 @@ def train_reader(
         f"{len(synthetic)} synthetic"
     )
     folders = train_adapters(
-        trained, synthetic, settings.models_dir, adapters or work / "adapters", adapters is not None, log
+        trained, synthetic, settings.models_dir, adapters or work / "adapters", adapters is not None, log, progress
     )
 
     # Candidates and hand features from real retrieval, as the answerer sees them.
@@ -170,13 +177,17 @@ def train_reader(
     # Every indexed sentence through each fold's reader, as an index build stores them.
     log("embedding the indexed sentences with each fold's reader")
     sentence_vectors = {}
-    for engine in (nq_engine, seed_engine):
+    bar = progress("Setninger gjennom foldene") if progress else None
+    for n, (engine, name) in enumerate((e, name) for e in (nq_engine, seed_engine) for name in parts):
         data = engine.served().answerer.data
-        sentences = [data.sentence_text(s) for s in range(len(data.sentences))]
-        for name in parts:
-            sentence_vectors[engine, name] = encoders[name][1](sentences)
+        sentence_vectors[engine, name] = encoders[name][1]([data.sentence_text(s) for s in range(len(data.sentences))])
+        if bar:
+            bar(n + 1, 2 * len(parts))
     feats, labels, answerable, contexts, kinds, from_gold = [], [], [], [], [], []
-    for gold, engine, without in questions:
+    bar = progress("Kandidater for scoreren") if progress else None
+    for asked, (gold, engine, without) in enumerate(questions, 1):
+        if bar:
+            bar(asked, len(questions))
         answerer: Answerer = engine.served().answerer
         question = gold["question"]
         question, search_text, follow_up = answerer.resolve(question, gold.get("history", []))

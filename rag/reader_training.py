@@ -106,9 +106,10 @@ def train_adapter(
     dropout: float = 0.1,
     init: Path | None = None,
     log=print,
+    progress=None,
 ) -> None:
     """Fine-tune a LoRA adapter on `items` and save it (fp16) into `out`; `init`: an
-    adapter to start from instead of a fresh one."""
+    adapter to start from instead of a fresh one; `progress(step, steps)` after each step."""
     import torch
     from peft import PeftModel, get_peft_model
     from safetensors.torch import load_file, save_file
@@ -161,6 +162,8 @@ def train_adapter(
             optimiser.zero_grad()
             total += loss.item() * len(group)
             step += 1
+            if progress:
+                progress(step, steps)
         log(f"  epoch {epoch + 1}/{epochs}: loss {total / len(items):.3f}")
     model.eval()
     out.mkdir(parents=True, exist_ok=True)

@@ -122,13 +122,25 @@ def test_every_training_question_gets_a_fold_adapter_that_never_trained_on_it():
 
 
 @pytest.mark.embedder
-def test_an_adapter_trained_from_another_starts_from_its_weights(tmp_path, models_dir):
+def test_an_adapter_trained_from_another_starts_from_its_weights_and_each_step_is_reported(tmp_path, models_dir):
     from safetensors.torch import load_file
 
     from rag.reader_training import Item, train_adapter
 
     items = [Item("Hvem leder klyngen?", ("Kari Nordmann leder klyngen.", "Det regnet."), frozenset({0}))] * 2
-    train_adapter(items, models_dir, tmp_path / "same", epochs=1, lr=0.0, batch=2, init=READER_DIR, log=lambda _: None)
+    steps = []
+    train_adapter(
+        items,
+        models_dir,
+        tmp_path / "same",
+        epochs=2,
+        lr=0.0,
+        batch=1,
+        init=READER_DIR,
+        log=lambda _: None,
+        progress=lambda done, total: steps.append((done, total)),
+    )
+    assert steps == [(1, 4), (2, 4), (3, 4), (4, 4)]  # each step reported, against all of them
     shipped, same = (load_file(str(f / "adapter_model.safetensors")) for f in (READER_DIR, tmp_path / "same"))
     assert shipped.keys() == same.keys() and all(shipped[k].equal(same[k]) for k in shipped)
     train_adapter(
