@@ -91,7 +91,7 @@ def train_adapters(
         if reuse and (folders[name] / "adapter_model.safetensors").is_file():
             continue
         log(f"adapter {name}: {len(items)} questions")
-        bar = progress(f"Trener {name}") if progress else None
+        bar = (progress or _no_progress)(f"Trener {name}")
         if name == "synthetic":
             recipe = RECIPE | {"epochs": SYNTHETIC_EPOCHS}
             train_adapter(items, models_dir, folders[name], log=log, progress=bar, **recipe)
@@ -127,6 +127,7 @@ def train_reader(
     gives a progress bar's update function (`update(done, total)`) for each long step."""
     from rag.index import Engine, run_build
 
+    progress = progress or _no_progress
     t0 = time.perf_counter()
     texts = {a["id"]: a["text"] for a in norquad_articles}
     dev_nq, test_nq = norquad_golds[0::2], norquad_golds[1::2]
@@ -177,17 +178,17 @@ def train_reader(
     # Every indexed sentence through each fold's reader, as an index build stores them.
     log("embedding the indexed sentences with each fold's reader")
     sentence_vectors = {}
-    bar = progress("Setninger gjennom foldene") if progress else None
-    for n, (engine, name) in enumerate((e, name) for e in (nq_engine, seed_engine) for name in parts):
+    bar = progress("Setninger gjennom foldene")
+    for engine in (nq_engine, seed_engine):
         data = engine.served().answerer.data
-        sentence_vectors[engine, name] = encoders[name][1]([data.sentence_text(s) for s in range(len(data.sentences))])
-        if bar:
-            bar(n + 1, 2 * len(parts))
+        sentences = [data.sentence_text(s) for s in range(len(data.sentences))]
+        for name in parts:
+            sentence_vectors[engine, name] = encoders[name][1](sentences)
+            bar(len(sentence_vectors), 2 * len(parts))
     feats, labels, answerable, contexts, kinds, from_gold = [], [], [], [], [], []
-    bar = progress("Kandidater for scoreren") if progress else None
+    bar = progress("Kandidater for scoreren")
     for asked, (gold, engine, without) in enumerate(questions, 1):
-        if bar:
-            bar(asked, len(questions))
+        bar(asked, len(questions))
         answerer: Answerer = engine.served().answerer
         question = gold["question"]
         question, search_text, follow_up = answerer.resolve(question, gold.get("history", []))
@@ -326,6 +327,10 @@ def train_reader(
     }
     (out / "reader.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
+
+
+def _no_progress(label: str):
+    return lambda done, total: None
 
 
 def _seed_texts(settings) -> list[str]:
