@@ -80,8 +80,18 @@ def synthetic_training_items(norquad_articles: list[dict], held_out: list[dict],
     return synthetic_items([a["text"] for a in norquad_articles if a["id"] not in held], answers)
 
 
+def _no_progress(label: str):
+    return lambda done, total: None
+
+
 def train_adapters(
-    trained: dict[str, list], synthetic: list, models_dir: Path, root: Path, reuse: bool, log=print, progress=None
+    trained: dict[str, list],
+    synthetic: list,
+    models_dir: Path,
+    root: Path,
+    reuse: bool,
+    log=print,
+    progress=_no_progress,
 ):
     """The warm start on the synthetic questions, then each adapter of `trained` from it,
     into root/<name>; with `reuse`, an adapter already there is kept. `progress(label)`:
@@ -91,12 +101,9 @@ def train_adapters(
         if reuse and (folders[name] / "adapter_model.safetensors").is_file():
             continue
         log(f"adapter {name}: {len(items)} questions")
-        bar = (progress or _no_progress)(f"Trener {name}")
-        if name == "synthetic":
-            recipe = RECIPE | {"epochs": SYNTHETIC_EPOCHS}
-            train_adapter(items, models_dir, folders[name], log=log, progress=bar, **recipe)
-        else:
-            train_adapter(items, models_dir, folders[name], log=log, progress=bar, init=folders["synthetic"], **RECIPE)
+        # The warm start differs from the others only in its passes; they start from it.
+        recipe = RECIPE | ({"epochs": SYNTHETIC_EPOCHS} if name == "synthetic" else {"init": folders["synthetic"]})
+        train_adapter(items, models_dir, folders[name], log=log, progress=progress(f"Trener {name}"), **recipe)
     return folders
 
 
@@ -121,13 +128,12 @@ def train_reader(
     out: Path = READER_DIR,
     adapters: Path | None = None,
     log=print,
-    progress=None,
+    progress=_no_progress,
 ) -> dict:
     """Everything above; returns the report written into reader.json. `progress(label)`
     gives a progress bar's update function (`update(done, total)`) for each long step."""
     from rag.index import Engine, run_build
 
-    progress = progress or _no_progress
     t0 = time.perf_counter()
     texts = {a["id"]: a["text"] for a in norquad_articles}
     dev_nq, test_nq = norquad_golds[0::2], norquad_golds[1::2]
@@ -327,10 +333,6 @@ def train_reader(
     }
     (out / "reader.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
-
-
-def _no_progress(label: str):
-    return lambda done, total: None
 
 
 def _seed_texts(settings) -> list[str]:

@@ -289,7 +289,6 @@ def test_reader_abstains_on_a_question_the_articles_do_not_hold(seed_engine):
     assert seed_engine.ask("Hvem vant fotball-VM i 1994?").abstained
 
 
-@pytest.mark.embedder
 def _index_built_with_another_reader(seed_index, tmp_path):
     """A copy of the seed index whose manifest names another reader: (its settings, the
     reader it was really built with)."""
@@ -309,6 +308,7 @@ def _index_built_with_another_reader(seed_index, tmp_path):
     return replace(seed_index, index_dir=root.root), reader_id
 
 
+@pytest.mark.embedder
 def test_an_index_built_with_another_reader_is_served_with_the_hand_rules_until_rebuilt(seed_index, tmp_path, caplog):
     from dataclasses import replace
 
