@@ -37,6 +37,7 @@ from rag.answering import (
 )
 from rag.models import source_hash
 from rag.norwegian import to_bokmal
+from rag.questions import coverage
 from rag.reader import PASSAGE, QUERY, READER_DIR, merged_model
 from rag.reader_training import (
     accuracy,
@@ -213,8 +214,12 @@ def train_reader(
                 continue  # the answer was not among the candidates: nothing to take out
             keep = [n for n, s in enumerate(ids) if s not in hidden]
             ids, x = [ids[n] for n in keep], x[keep]
-            if ids:
-                x[:, 1] = x[:, 0] - x[:, 0].max()  # the reader's gap among what is left
+            if ids:  # what is left, read as if the hidden sentences were not there
+                x[:, 1] = x[:, 0] - x[:, 0].max()
+                x[:, FEATURES.index("reader_context")] = answerer.reader_context(ids, reading, hidden)
+                if info["query"]:
+                    windows = [answerer.window(s, hidden) for s in ids]
+                    x[:, FEATURES.index("context")] = [coverage(info["query"], w) for w in windows]
         if not ids:
             continue
         x = x.astype(np.float32)  # as the answerer reads them

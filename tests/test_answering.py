@@ -1,5 +1,6 @@
 """Answers on the shipped corpus with the real default embedder."""
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -130,3 +131,32 @@ def test_a_quote_led_by_a_pronoun_carries_its_referent(fake_settings):
     sid = {data.sentence_text(s): s for s in range(len(data.sentences))}
     assert answerer._needs_referent(sid["– Hun har lang erfaring fra bransjen."], None)
     assert not answerer._needs_referent(sid["– Det er et godt år, sier hun."], None)
+
+
+def test_reader_context_reads_the_closer_neighbour_in_the_same_article(fake_settings):
+    from rag.index import Engine, run_build
+
+    (fake_settings.articles_dir / "06-nabo.md").write_text(
+        "---\nid: nabo\ntitle: Nabo\n---\n\nPrisen ble delt ut i går. Vinneren ble Kari Nordmann. Hun fikk en pokal.\n",
+        encoding="utf-8",
+    )
+    (fake_settings.articles_dir / "07-neste.md").write_text(
+        "---\nid: neste\ntitle: Neste\n---\n\nKlyngen vokser raskt. Den har nå femti partnere.\n", encoding="utf-8"
+    )
+    run_build(fake_settings)
+    answerer = Engine(fake_settings).served().answerer
+    data = answerer.data
+    sid = {data.sentence_text(s): s for s in range(len(data.sentences))}
+    prize, winner, cup = sid["Prisen ble delt ut i går."], sid["Vinneren ble Kari Nordmann."], sid["Hun fikk en pokal."]
+    grows, partners = sid["Klyngen vokser raskt."], sid["Den har nå femti partnere."]
+    assert cup + 1 == grows  # the two articles follow each other in the index
+    vectors = np.eye(len(data.sentences), dtype=np.float32)  # one direction per sentence
+    question = vectors[winner] + 0.7 * vectors[cup]
+    ids = [prize, winner, cup, grows, partners]
+    got = answerer.reader_context(ids, (vectors, question))
+    # prize and cup stand beside the winner; the winner beside prize (0) and cup (0.7);
+    # «Klyngen vokser raskt.» follows the cup sentence, but in another article.
+    assert np.allclose(got, [1.0, 0.7, 1.0, 0.0, 0.0])
+    # A hidden neighbour is not read; a sentence left with none reads its own cosine.
+    got = answerer.reader_context(ids, (vectors, question), hidden=frozenset({winner}))
+    assert np.allclose(got, [0.0, 0.7, 0.7, 0.0, 0.0])
