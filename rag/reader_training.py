@@ -109,7 +109,8 @@ def train_adapter(
     progress=None,
 ) -> None:
     """Fine-tune a LoRA adapter on `items` and save it (fp16) into `out`; `init`: an
-    adapter to start from instead of a fresh one; `progress(step, steps)` after each step."""
+    adapter to start from instead of a fresh one (its own rank then holds, not `rank`);
+    `progress(step, steps)` after each step."""
     import torch
     from peft import PeftModel, get_peft_model
     from safetensors.torch import load_file, save_file
