@@ -443,7 +443,8 @@ class Answerer:
             inside = (other >= 0) & (other < len(sentences))
             other = np.where(inside, other, np.asarray(ids))
             same = inside & (sentences[other, 0] == sentences[np.asarray(ids), 0])
-            same &= ~np.isin(other, list(hidden)) if hidden else True
+            if hidden:
+                same &= ~np.isin(other, list(hidden))
             sims = np.asarray(vectors[other], dtype=np.float32) @ rvec
             best = np.where(same, np.maximum(best, sims), best)
         return np.where(np.isfinite(best), best, own)
