@@ -436,18 +436,20 @@ class Answerer:
         splits): 0.685 -> 0.695, higher in every split."""
         vectors, rvec = reading
         sentences = self.data.sentences
-        own = np.asarray(vectors[np.asarray(ids)], dtype=np.float32) @ rvec
+        idx = np.asarray(ids)
         best = np.full(len(ids), -np.inf, dtype=np.float32)
         for step in (-1, 1):
-            other = np.asarray(ids) + step
+            other = idx + step
             inside = (other >= 0) & (other < len(sentences))
-            other = np.where(inside, other, np.asarray(ids))
-            same = inside & (sentences[other, 0] == sentences[np.asarray(ids), 0])
+            other = np.where(inside, other, idx)
+            same = inside & (sentences[other, 0] == sentences[idx, 0])
             if hidden:
                 same &= ~np.isin(other, list(hidden))
             sims = np.asarray(vectors[other], dtype=np.float32) @ rvec
             best = np.where(same, np.maximum(best, sims), best)
-        return np.where(np.isfinite(best), best, own)
+        alone = ~np.isfinite(best)  # no neighbour left: the sentence's own cosine
+        best[alone] = np.asarray(vectors[idx[alone]], dtype=np.float32) @ rvec
+        return best
 
     def _read(
         self,
