@@ -40,6 +40,7 @@ from rag.questions import (
     is_follow_up,
     is_heading,
     names,
+    person_asked_about,
     phrase_overlap,
     question_type,
     replace_pronoun,
@@ -118,11 +119,18 @@ _PERSONAL = frozenset("han hun ho he she".split())
 _CREDIT_RE = re.compile(r"(?:foto|photo|ill(?:ustrasjon)?|grafikk|kilde)\b\s*:", re.I)
 _PERSON_PRONOUNS = _PERSONAL | frozenset("hans hennes hennar his her".split())
 _PRONOUN_START = frozenset("han hun ho de dei hans hennes hennar deres deira he she they his her their".split())
+_HERE = frozenset({"her"})  # English «her», Norwegian «here»: «Her er målet …» leans on nothing
 
 
 def _words(text: str) -> frozenset[str]:
     """The words of `text`, lower case, without the punctuation around them."""
     return frozenset(t.strip(',.:;«»"–').lower() for t in text.split())
+
+
+def _pronoun_words(text: str) -> frozenset[str]:
+    """The words of `text` that may be pronouns: «her» only in English."""
+    found = _words(text)
+    return found if is_english(text) else found - _HERE
 
 
 def earlier_questions(history: list[str] | tuple[str, ...]) -> list[str]:
@@ -331,10 +339,15 @@ class Answerer:
         return answer
 
     def _person(self, earlier: list[str]) -> str | None:
-        """The person the conversation last named in an answer to a hvem question."""
+        """The person the conversation last named in an answer to a hvem question, or
+        the one it asked about («Hvem er Mette Fritsch?»: «hun» next is her, not the
+        name her answer holds)."""
         for n in range(len(earlier) - 1, -1, -1):
             if question_type(earlier[n]) != "name" or smalltalk_reply(earlier[n]) is not None:
                 continue
+            asked = person_asked_about(earlier[n])
+            if asked:
+                return asked
             short = self._earlier_answer(earlier, n).short_answer
             if short and names(short["text"]):
                 return short["text"]
@@ -585,7 +598,7 @@ class Answerer:
         («1. oktober 2022 rykket han opp …», not «… ble Mette Fritsch valgt …, og … hun …»)."""
         text = self.data.sentence_text(sid)
         first = text.lstrip("–—- ").split()[:1]  # «– Han …»: a quote's dash comes first
-        if first and first[0].strip(',.:;«»"').lower() in _PRONOUN_START:
+        if first and first[0].strip(',.:;«»"').lower() in _PRONOUN_START & _pronoun_words(text):
             return True
         if kind != "name" or not _words(text) & _PERSONAL:
             return False
@@ -603,7 +616,7 @@ class Answerer:
         just before; None at the start of an article."""
         sentences = self.data.sentences
         art = sentences[sid][0]
-        personal = bool(_words(self.data.sentence_text(sid)) & _PERSON_PRONOUNS)
+        personal = bool(_pronoun_words(self.data.sentence_text(sid)) & _PERSON_PRONOUNS)
         people = self._quoted_people(sid) if personal else frozenset()
         plain = None  # the first sentence back that does not lean back itself, and whether it names someone
         for other in range(sid - 1, max(-1, sid - 5), -1):

@@ -77,6 +77,20 @@ _ENGLISH_PERSONAL_RE = re.compile(r"\b(he|she|him|her|his)\b(\s+\w)?", re.I)
 _POSSESSIVE = frozenset("hans hennes hennar".split())
 
 
+_WHO_IS_RE = re.compile(r"^\s*(?:hvem|kven|who)\s+(?:er|var|is|was)\s+(.+?)\s*[?.!]*\s*$", re.I)
+
+
+def person_asked_about(question: str) -> str | None:
+    """The person a «Hvem er Mette Fritsch?» question asks about: what follows «hvem
+    er/var» («who is/was») when it is a name and nothing else; None for «Hvem er ny
+    leder i klyngen?»."""
+    m = _WHO_IS_RE.match(question)
+    if m is None:
+        return None
+    found = set(names(question))
+    return m.group(1) if all(w in found for w in m.group(1).split()) else None
+
+
 def replace_pronoun(question: str, name: str) -> str | None:
     """`question` with its han/hun/hans … (he/she/his … in English) replaced by `name`:
     «Hvor gammel er han?» → «Hvor gammel er Ola Nordmann?», «Hva er telefonnummeret

@@ -51,6 +51,9 @@ def test_follow_up_reads_the_pronoun_as_the_person_answered_before(seed_engine):
     answer = seed_engine.ask("Hvor gammel er han?", history)
     assert answer.question == "Hvor gammel er han?"
     assert answer.notice == "Leste spørsmålet som «Hvor gammel er Inge Michael Bilet?»."
+    # «Hvem er Mette Fritsch?» asks about her: «hun» is she, not the cluster her answer names.
+    read, searched, _ = answerer.resolve("Hvilken rolle har hun?", ["Hvem er Mette Fritsch?"])
+    assert read == searched == "Hvilken rolle har Mette Fritsch?"
 
 
 def test_follow_up_with_a_pronoun_is_searched_with_what_the_earlier_question_was_about(seed_engine):
@@ -61,6 +64,7 @@ def test_follow_up_with_a_pronoun_is_searched_with_what_the_earlier_question_was
     assert searched == "Hva er målet med det? NMBU Smart Campus"  # not «heter prosjektet», which lead back
     answer = seed_engine.ask("Hva er målet med det?", history)
     assert not answer.abstained and "mer effektiv bruk" in answer.answer
+    assert len(answer.citations) == 1  # «Her er målet …»: «her» is «here», not a pronoun wanting a referent
     assert answer.notice == "Søkte også etter «NMBU Smart Campus» fra samtalen."
     # Without a pronoun, the follow-up takes its predicate from the earlier questions.
     assert answerer.resolve("Og i Völur?", ["Hvem er daglig leder i TotalCtrl?"])[1] == (
@@ -122,7 +126,11 @@ def test_a_quote_led_by_a_pronoun_carries_its_referent(fake_settings):
 
     (fake_settings.articles_dir / "06-sitat.md").write_text(
         "---\nid: sitat\ntitle: Sitat\n---\n\nKari Nordmann leder klyngen. – Hun har lang erfaring fra bransjen. "
-        "– Det er et godt år, sier hun.\n",
+        "– Det er et godt år, sier hun. Klyngen har et nytt prosjekt. Her er målet å kutte utslipp.\n",
+        encoding="utf-8",
+    )
+    (fake_settings.articles_dir / "07-english.md").write_text(
+        "---\nid: english\ntitle: English\n---\n\nJane Doe leads the cluster. Her team has grown in the last year.\n",
         encoding="utf-8",
     )
     run_build(fake_settings)
@@ -131,6 +139,10 @@ def test_a_quote_led_by_a_pronoun_carries_its_referent(fake_settings):
     sid = {data.sentence_text(s): s for s in range(len(data.sentences))}
     assert answerer._needs_referent(sid["– Hun har lang erfaring fra bransjen."], None)
     assert not answerer._needs_referent(sid["– Det er et godt år, sier hun."], None)
+    # Norwegian «her» is «here»: the sentence leans on no person quoted before it.
+    assert not answerer._needs_referent(sid["Her er målet å kutte utslipp."], None)
+    assert answerer._needs_referent(sid["Her team has grown in the last year."], None)
+    assert answerer._referent(sid["Her team has grown in the last year."]) == sid["Jane Doe leads the cluster."]
 
 
 def test_reader_context_reads_the_closer_neighbour_in_the_same_article(fake_settings):

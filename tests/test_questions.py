@@ -6,6 +6,7 @@ from rag.norwegian import terms
 from rag.questions import (
     focus_terms,
     is_follow_up,
+    person_asked_about,
     question_type,
     replace_pronoun,
     short_answer,
@@ -68,6 +69,21 @@ def test_is_follow_up(question, follow_up):
 )
 def test_replace_pronoun(question, read):
     assert replace_pronoun(question, "Kari Nordmann") == read
+
+
+@pytest.mark.parametrize(
+    "question, person",
+    [
+        ("Hvem er Mette Fritsch?", "Mette Fritsch"),
+        ("Kven var Eli Haugerud", "Eli Haugerud"),
+        ("Who is Mette Fritsch?", "Mette Fritsch"),
+        ("Hvem er ny leder i NCE Smart Energy Markets?", None),
+        ("Hvem er han?", None),
+        ("Hva er Smart Campus?", None),
+    ],
+)
+def test_person_asked_about(question, person):
+    assert person_asked_about(question) == person
 
 
 @pytest.mark.parametrize(
