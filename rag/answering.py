@@ -294,7 +294,7 @@ class Answerer:
         art, start, end = data.sentences[chosen[0]][0], data.sentences[chosen[0]][1], data.sentences[chosen[-1]][2]
         text = data.articles[art].text[start:end]
         passage_cov = self._passage_coverage(query, hits)
-        focus_cov = self._focus_coverage(question, self.window(chosen[0]) + " " + self.window(chosen[-1]))
+        focus_cov = self._focus_coverage(question, self._window(chosen[0]) + " " + self._window(chosen[-1]))
         weak = best_score < w.abstain_below or not slot_filled(question, text)
         if not english:
             weak = weak or passage_cov < w.min_coverage or focus_cov < w.min_focus
@@ -431,7 +431,7 @@ class Answerer:
             rows[row, READER_COLUMNS:] = (
                 dense[row],
                 coverage(query, text) if query else 0.0,
-                coverage(query, self.window(sid)) if query else 0.0,
+                coverage(query, self._window(sid)) if query else 0.0,
                 phrase_overlap(question, text),
                 rank[sid],
                 slot if counted else type_match(kind, text, search_text),
@@ -439,6 +439,22 @@ class Answerer:
                 is_heading(text),
             )
         return ids, rows, {"query": query, "kind": kind, "english": english}
+
+    def without(
+        self, ids: list[int], rows: np.ndarray, info: dict, reading: tuple, hidden: frozenset[int]
+    ) -> tuple[list[int], np.ndarray]:
+        """`candidate_features`' candidates and rows with the `hidden` sentences taken out,
+        and the columns that read the other sentences read again as if the articles did not
+        hold them: the reader's gap, its neighbour column and the lexical context (training
+        makes questions unanswerable so)."""
+        keep = [n for n, s in enumerate(ids) if s not in hidden]
+        ids, rows = [ids[n] for n in keep], rows[keep]
+        if ids:
+            rows[:, 1] = rows[:, 0] - rows[:, 0].max()
+            rows[:, FEATURES.index("reader_context")] = self.reader_context(ids, reading, hidden)
+            if info["query"]:
+                rows[:, FEATURES.index("context")] = [coverage(info["query"], self._window(s, hidden)) for s in ids]
+        return ids, rows
 
     def reader_context(self, ids: list[int], reading: tuple, hidden: frozenset[int] = frozenset()) -> np.ndarray:
         """For each sentence of `ids`, the reader's cosine with the closer of its neighbours
@@ -531,7 +547,7 @@ class Answerer:
         best = int(order[0])
         margin = float(select[best] - select[order[1]]) if len(order) > 1 else 1.0
         query = info["query"]
-        focus = self._focus_coverage(question, self.window(ids[best], hidden))
+        focus = self._focus_coverage(question, self._window(ids[best], hidden))
         passage_cov = self._passage_coverage(query, hits, hidden) if query else 0.0
         prob = float(scorer_probability(scorer, features[best : best + 1])[0])
         own = [float(features[best, FEATURES.index(name)]) for name in ("slot", "reader", "reader_gap", "dense")]
@@ -598,7 +614,8 @@ class Answerer:
         («1. oktober 2022 rykket han opp …», not «… ble Mette Fritsch valgt …, og … hun …»)."""
         text = self.data.sentence_text(sid)
         first = text.lstrip("–—- ").split()[:1]  # «– Han …»: a quote's dash comes first
-        if first and first[0].strip(',.:;«»"').lower() in _PRONOUN_START & _pronoun_words(text):
+        lead = first[0].strip(',.:;«»"').lower() if first else ""
+        if lead in _PRONOUN_START and lead in _pronoun_words(text):
             return True
         if kind != "name" or not _words(text) & _PERSONAL:
             return False
@@ -646,7 +663,7 @@ class Answerer:
                 runs.append((start, end))
         return runs
 
-    def window(self, sid: int, hidden: frozenset[int] = frozenset()) -> str:
+    def _window(self, sid: int, hidden: frozenset[int] = frozenset()) -> str:
         """The sentence with its neighbours in the same article (those not `hidden`)."""
         sentences = self.data.sentences
         art = sentences[sid][0]

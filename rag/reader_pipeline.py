@@ -37,7 +37,6 @@ from rag.answering import (
 )
 from rag.models import source_hash
 from rag.norwegian import to_bokmal
-from rag.questions import coverage
 from rag.reader import PASSAGE, QUERY, READER_DIR, merged_model
 from rag.reader_training import (
     accuracy,
@@ -212,14 +211,7 @@ def train_reader(
             hidden = frozenset(s for s in ids if holds(answerer.data.sentence_text(s), gold["answers"]))
             if not hidden:
                 continue  # the answer was not among the candidates: nothing to take out
-            keep = [n for n, s in enumerate(ids) if s not in hidden]
-            ids, x = [ids[n] for n in keep], x[keep]
-            if ids:  # what is left, read as if the hidden sentences were not there
-                x[:, 1] = x[:, 0] - x[:, 0].max()
-                x[:, FEATURES.index("reader_context")] = answerer.reader_context(ids, reading, hidden)
-                if info["query"]:
-                    windows = [answerer.window(s, hidden) for s in ids]
-                    x[:, FEATURES.index("context")] = [coverage(info["query"], w) for w in windows]
+            ids, x = answerer.without(ids, x, info, reading, hidden)
         if not ids:
             continue
         x = x.astype(np.float32)  # as the answerer reads them

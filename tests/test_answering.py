@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.answering import EmptyQuestion, clean_question, earlier_questions
-from rag.questions import question_type
+from rag.answering import FEATURES, EmptyQuestion, clean_question, earlier_questions
+from rag.questions import coverage, question_type, weighted_terms
 
 
 def _check_citations(engine, answer):
@@ -172,3 +172,17 @@ def test_reader_context_reads_the_closer_neighbour_in_the_same_article(fake_sett
     # A hidden neighbour is not read; a sentence left with none reads its own cosine.
     got = answerer.reader_context(ids, (vectors, question), hidden=frozenset({winner}))
     assert np.allclose(got, [0.0, 0.7, 0.7, 0.0, 0.0])
+    # Taking the winner out: the gap and the neighbour column are read among what is left,
+    # and the lexical context of its neighbours no longer holds its words.
+    reading = (vectors, question)
+    query = weighted_terms("Hvem vant Kari Nordmann?")
+    rows = np.zeros((len(ids), len(FEATURES)))
+    rows[:, 0] = vectors[ids] @ question
+    rows[:, FEATURES.index("context")] = 1.0
+    left, got = answerer.without(ids, rows, {"query": query}, reading, frozenset({winner}))
+    assert left == [prize, cup, grows, partners]
+    assert np.allclose(got[:, 1], [-0.7, 0.0, -0.7, -0.7])
+    assert np.allclose(got[:, FEATURES.index("reader_context")], [0.0, 0.7, 0.0, 0.0])
+    context = got[:, FEATURES.index("context")]
+    assert context[0] == coverage(query, "Prisen ble delt ut i går.") < coverage(query, answerer._window(prize))
+    assert context[1] == coverage(query, "Hun fikk en pokal.") < coverage(query, answerer._window(cup))
