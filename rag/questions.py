@@ -23,7 +23,7 @@ _MONTHS = (
     "january february march june july october december"
 ).split()
 _DATE_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(?:\d{1,2}\.\s*)?(?:" + "|".join(_MONTHS) + r")\b", re.I)
-_CAPITALISED_WORD_RE = re.compile(r"\b[A-ZÆØÅ][\wæøåéÆØÅ+&-]*")
+_CAPITALISED_WORD_RE = re.compile(r"\b(?:[A-ZÆØÅ]|[a-zæøå][A-ZÆØÅ])[\wæøåéÆØÅ+&-]*")  # «eSmart» too
 _NUMBER_RE = re.compile(r"\d[\d.,]*(?:\s?\d{3})*")
 _PLACE_RE = re.compile(r"\b(?:i|på|fra|til)\s+[A-ZÆØÅ][a-zæøå]+")
 
@@ -255,9 +255,23 @@ def _slot_rule(question: str) -> tuple[re.Pattern | str | None, frozenset[str] |
     if match:
         if is_english(question):
             return "count", None
-        focus = next((frozenset(word_terms(w)) for w in match.group(1).split() if word_terms(w)), frozenset())
-        return "count", focus
+        return "count", _counted(match.group(1).split())
     return None, None
+
+
+def _counted(after: list[str]) -> frozenset[str]:
+    """The terms of what «hvor mange» counts: the words of its noun phrase, from the first
+    word with terms to the next without («hvor mange av de norske klyngene hadde …» →
+    norsk, klyng), at most three. The noun is not always the first of them: «norske»
+    alone would miss «38 klynger»."""
+    phrase: list[tuple[str, ...]] = []
+    for word in after:
+        found = word_terms(word)
+        if found:
+            phrase.append(found)
+        if (phrase and not found) or len(phrase) == 3:
+            break
+    return frozenset(term for found in phrase for term in found)
 
 
 _TYPE_WORDS = frozenset("gammel gamal år lenge mange mye mykje stor når dato tid old year long many much".split())

@@ -6,6 +6,7 @@ from rag.norwegian import terms
 from rag.questions import (
     focus_terms,
     is_follow_up,
+    names,
     person_asked_about,
     question_type,
     replace_pronoun,
@@ -91,6 +92,13 @@ def test_person_asked_about(question, person):
     [
         ("Hvor mange politikere deltok på møtet?", "Tolv politikere deltok.", True),
         ("Hvor mange politikere deltok på møtet?", "Politikere deltok på møtet.", False),
+        # the counted noun after «av de» and an adjective
+        ("Hvor mange av de norske klyngene er gullsertifisert?", "Ni av 38 klynger er gullsertifisert.", True),
+        (
+            "Hvor mange av de norske klyngene er gullsertifisert?",
+            "Norske klynger er sertifisert for andre gang siden 2019.",
+            False,
+        ),
         ("Hvor gammel er han?", "Han er 45 år.", True),
         ("Hvor gammel er han?", "Han er fra Halden.", False),
         ("Hvilket år ble klyngen etablert?", "Klyngen ble etablert i 2009.", True),
@@ -120,6 +128,18 @@ def test_slot_filled(question, text, filled):
 )
 def test_type_match(kind, text, asked, matches):
     assert type_match(kind, text, asked) is matches
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("Hvem er CEO i eSmart Systems?", ["CEO", "eSmart", "Systems"]),  # a brand that starts in lower case
+        ("Hvem leder klyngen i Halden?", ["Halden"]),
+        ("Hvem leder klyngen?", []),
+    ],
+)
+def test_names(text, found):
+    assert names(text) == found
 
 
 CORPUS = {t: 1 for t in terms("Inge Michael Bilet leder klyngen. Smart Innovation Norway har tre klynger i Halden.")}
