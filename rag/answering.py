@@ -33,6 +33,7 @@ from rag.questions import (
     EmptyQuestion,
     asks_count_of,
     clean_question,
+    contact_asked,
     coverage,
     focus_terms,
     has_pronoun,
@@ -397,6 +398,7 @@ class Answerer:
             named = weighted_terms(" ".join(w for w in question.split()[1:] if w[:1].isupper()))
             query = {t: wt for t, wt in query.items() if t in named and t in data.bm25.vocab_dict}
         kind = question_type(question)
+        contact = contact_asked(question)
         rank: dict[int, float] = {}
         for r, hit in enumerate(hits[: self.chunks_for_sentences]):
             chunk = data.chunks[hit.chunk]
@@ -431,14 +433,14 @@ class Answerer:
             rows[row, READER_COLUMNS:] = (
                 dense[row],
                 coverage(query, text) if query else 0.0,
-                coverage(query, self._window(sid)) if query else 0.0,
+                coverage(query, self._window(sid, contact=contact)) if query else 0.0,
                 phrase_overlap(question, text),
                 rank[sid],
                 slot if counted else type_match(kind, text, search_text),
                 slot,
                 is_heading(text),
             )
-        return ids, rows, {"query": query, "kind": kind, "english": english}
+        return ids, rows, {"query": query, "kind": kind, "english": english, "contact": contact}
 
     def without(
         self, ids: list[int], rows: np.ndarray, info: dict, reading: tuple, hidden: frozenset[int]
@@ -453,7 +455,9 @@ class Answerer:
             rows[:, 1] = rows[:, 0] - rows[:, 0].max()
             rows[:, FEATURES.index("reader_context")] = self.reader_context(ids, reading, hidden)
             if info["query"]:
-                rows[:, FEATURES.index("context")] = [coverage(info["query"], self._window(s, hidden)) for s in ids]
+                rows[:, FEATURES.index("context")] = [
+                    coverage(info["query"], self._window(s, hidden, info.get("contact"))) for s in ids
+                ]
         return ids, rows
 
     def reader_context(self, ids: list[int], reading: tuple, hidden: frozenset[int] = frozenset()) -> np.ndarray:
@@ -505,13 +509,20 @@ class Answerer:
         best = ids[best_row]
         english = info["english"]
         p = float(answer_probability(reader.scorer, confidence[None, :], crosslingual=english)[0])
-        if p < (reader.threshold_crosslingual if english else reader.threshold) and w.abstain:
+        # A phone number or e-mail address asked for, on a contact line under the name of
+        # the person asked about, is answered whatever the probability: no dev question
+        # asks for one, and the line cannot say more than that.
+        owner = self._contact_owner(best, info["contact"], question)
+        if p < (reader.threshold_crosslingual if english else reader.threshold) and w.abstain and owner is None:
             return Answer(question, None, True, round(p, 4), (), passages, notice=notice)
-        chosen = self._reader_neighbour(best_row, ids, select, info, search_text)
-        if len(chosen) == 1 and self._needs_referent(best, info["kind"]):
-            referent = self._referent(best)
-            if referent is not None:
-                chosen = [referent, best]
+        if owner is not None:  # «Eli Haugerud, […] Telefon: +47 …»: whose number it is
+            chosen = [owner, best]
+        else:
+            chosen = self._reader_neighbour(best_row, ids, select, info, search_text)
+            if len(chosen) == 1 and self._needs_referent(best, info["kind"]):
+                referent = self._referent(best)
+                if referent is not None:
+                    chosen = [referent, best]
         article = data.articles[data.sentences[chosen[0]][0]]
         parts = self._runs(chosen)
         text = GAP.join(article.text[start:end] for start, end in parts)
@@ -547,7 +558,7 @@ class Answerer:
         best = int(order[0])
         margin = float(select[best] - select[order[1]]) if len(order) > 1 else 1.0
         query = info["query"]
-        focus = self._focus_coverage(question, self._window(ids[best], hidden))
+        focus = self._focus_coverage(question, self._window(ids[best], hidden, info["contact"]))
         passage_cov = self._passage_coverage(query, hits, hidden) if query else 0.0
         prob = float(scorer_probability(scorer, features[best : best + 1])[0])
         own = [float(features[best, FEATURES.index(name)]) for name in ("slot", "reader", "reader_gap", "dense")]
@@ -663,8 +674,40 @@ class Answerer:
                 runs.append((start, end))
         return runs
 
-    def _window(self, sid: int, hidden: frozenset[int] = frozenset()) -> str:
-        """The sentence with its neighbours in the same article (those not `hidden`)."""
+    def _contact_block(self, sid: int, contact: re.Pattern) -> list[int]:
+        """The lines above contact line `sid` that it belongs to: the short lines (a name,
+        a title, «E-post») back to the line before it that holds the same kind of detail,
+        at most four, in its article. In a contact list the person's name stands above
+        their number, the next person's below it; a sentence of prose ends the list."""
+        sentences = self.data.sentences
+        block: list[int] = []
+        for other in range(sid - 1, max(-1, sid - 5), -1):
+            text = self.data.sentence_text(other)
+            if sentences[other][0] != sentences[sid][0] or contact.search(text) or len(text.split()) > 6:
+                break
+            block.insert(0, other)
+        return block
+
+    def _contact_owner(self, sid: int, contact: re.Pattern | None, question: str) -> int | None:
+        """For a contact line answering a question about a contact detail: the nearest line
+        above it (`_contact_block`) holding every name word of the question («Bjerkman»
+        in «Marianne Jansson Bjerkman,»; not «Ola Nordmann» in «Kari Nordmann,»); None
+        otherwise."""
+        asked = {w.lower() for w in names(question)}
+        if contact is None or not asked or not contact.search(self.data.sentence_text(sid)):
+            return None
+        for other in reversed(self._contact_block(sid, contact)):
+            if asked <= _words(self.data.sentence_text(other)):
+                return other
+        return None
+
+    def _window(self, sid: int, hidden: frozenset[int] = frozenset(), contact: re.Pattern | None = None) -> str:
+        """The sentence with its neighbours in the same article (those not `hidden`); for
+        a contact line holding the `contact` detail asked for, with the lines above it
+        that it belongs to (`_contact_block`) instead."""
+        if contact is not None and contact.search(self.data.sentence_text(sid)):
+            block = [s for s in [*self._contact_block(sid, contact), sid] if s not in hidden]
+            return " ".join(self.data.sentence_text(s) for s in block)
         sentences = self.data.sentences
         art = sentences[sid][0]
         first = sid - 1 if sid > 0 and sentences[sid - 1][0] == art else sid

@@ -121,7 +121,9 @@ def replace_pronoun(question: str, name: str) -> str | None:
 def question_type(question: str) -> str | None:
     """What the question asks for: "number", "date", "name", "place" or None."""
     q = " ".join(words(question))
-    if re.search(r"^(hvor|kor|how) (mange|mye|mykje|many|much|gammel|gamal|old|lenge|long|stor)\b", q):
+    if re.search(r"^(hvor|kor|how) (mange|mye|mykje|many|much|gammel|gamal|old|lenge|long|stor)\b", q) or (
+        _PHONE_Q_RE.search(q)
+    ):
         return "number"
     if re.search(r"^(når|kva tid|when)\b|\b(hvilket|kva|which|what) (år|dato|year|date)\b", q):
         return "date"
@@ -212,12 +214,19 @@ _MONEY_Q_RE = re.compile(
     r"^(?:hvor mye|kor mykje|hva|kva|how much)\b.*\b(?:penger|pengar|kostet|koster|kosta|kroner|money|cost|costs)\b"
 )
 
+# Contact details: a phone number («+47 995 44 711», «92414854»), an e-mail address.
+_PHONE_Q_RE = re.compile(r"\b(?:telefon\w*|tlf|mobil|mobilnummer\w*|phone|telephone)\b")
+_PHONE_RE = re.compile(r"(?<![\d,.])(?:\+\d{2}\s?)?\d{2,3}(?:\s?\d{2,3}){2,3}(?![\d,.])")
+_EMAIL_Q_RE = re.compile(r"\b(?:epost\w*|email\w*|mailadresse\w*)\b")
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
 
 def slot_filled(question: str, text: str) -> bool:
     """Does `text` hold the kind of value the question asks for, where one can tell?
 
     "Hvor mange politikere …" needs a number next to "politikere"; "hvor gammel" an age;
-    "hvor lenge" a duration; "hvilket år" a year; "hvor mye kostet" an amount. Other
+    "hvor lenge" a duration; "hvilket år" a year; "hvor mye kostet" an amount; a
+    question about a phone number or an e-mail address, one of those. Other
     questions pass: "når" is answered by dates, weekdays and whole clauses alike.
     """
     rule, focus = _slot_rule(question)
@@ -230,6 +239,13 @@ def slot_filled(question: str, text: str) -> bool:
     if focus is None:  # an English question: the counted noun is in English, the text in Norwegian
         return bool(numbers)
     return any(focus & set(word_terms(t)) for i in numbers for t in tokens[max(0, i - 3) : i + 4])
+
+
+def contact_asked(question: str) -> re.Pattern | None:
+    """The pattern of the contact detail the question asks for (a phone number, an
+    e-mail address), or None."""
+    rule = _slot_rule(question)[0]
+    return rule if rule is _PHONE_RE or rule is _EMAIL_RE else None
 
 
 def asks_count_of(question: str) -> bool:
@@ -249,6 +265,10 @@ def _slot_rule(question: str) -> tuple[re.Pattern | str | None, frozenset[str] |
         return _DURATION_RE, None
     if _MONEY_Q_RE.search(q):
         return _MONEY_RE, None
+    if _PHONE_Q_RE.search(q):
+        return _PHONE_RE, None
+    if _EMAIL_Q_RE.search(q):
+        return _EMAIL_RE, None
     if re.search(r"\b(?:hvilket|kva|which|what) (?:år|year)\b", q):
         return _YEAR_RE, None
     match = _HOW_MANY_RE.match(q)
@@ -380,6 +400,10 @@ def short_answer(kind: str | None, text: str, asked_text: str) -> tuple[int, int
     """Where in `text` the short answer sits (a name for hvem, a date for når, a number
     for hvor mange/mye): the first such thing the conversation does not already name,
     as (start, end) offsets into `text`; None when the kind is unknown or nothing fits."""
+    contact = contact_asked(asked_text)
+    if contact is not None:  # the number or address itself, whatever the kind
+        m = contact.search(text)
+        return (m.start(), m.end()) if m else None
     if kind is None:
         return None
     asked = _word_set(asked_text)

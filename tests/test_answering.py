@@ -37,6 +37,47 @@ def test_follow_up_uses_the_earlier_question(seed_engine):
     assert alone.abstained or "47" not in (alone.answer or "")
 
 
+def test_a_contact_detail_is_quoted_under_the_name_it_belongs_to(seed_engine):
+    # The contact lists: «Eli Haugerud, / Leder, … / E-post: … / Telefon: +47 995 44 711»
+    # in one article; Bilet's «Telefon: +47 474 61 228» just above «Marianne Jansson Bjerkman,»
+    # and her own number in another.
+    for question, number, name in [
+        ("Hva er telefonnummeret til Eli Haugerud?", "+47 995 44 711", "Eli Haugerud"),
+        ("Hva er telefonnummeret til Marianne Jansson Bjerkman?", "+47 924 14 854", "Marianne Jansson Bjerkman"),
+        ("Hva er e-postadressen til Eli Haugerud?", "eli.haugerud@smartinnovationnorway.com", "Eli Haugerud"),
+    ]:
+        answer = seed_engine.ask(question)
+        assert not answer.abstained and answer.answer.startswith(name) and answer.answer.endswith(number)
+        assert answer.short_answer["text"] == number
+        _check_citations(seed_engine, answer)
+    # No address stands under Mydske's name: the one address in the articles is not his.
+    assert seed_engine.ask("Hva er e-postadressen til Kjell Reidar Mydske?").abstained
+
+
+def test_a_contact_list_ends_at_a_sentence_of_prose(fake_settings):
+    from rag.index import Engine, run_build
+    from rag.questions import contact_asked
+
+    (fake_settings.articles_dir / "06-kontakt.md").write_text(
+        "---\nid: kontakt\ntitle: Kontakt\n---\n\nDet var et godt år for klyngen, sier Ola Nordmann.\n\n"
+        "KONTAKT:\n\nKari Nordmann,\n\nLeder\n\nTelefon: 912 34 567\n\nPer Hansen,\n\nTelefon: 987 65 432\n",
+        encoding="utf-8",
+    )
+    run_build(fake_settings)
+    answerer = Engine(fake_settings).served().answerer
+    data = answerer.data
+    sid = {data.sentence_text(s): s for s in range(len(data.sentences))}
+    phone = contact_asked("Hva er telefonnummeret til Kari Nordmann?")
+    kari, per = sid["Telefon: 912 34 567"], sid["Telefon: 987 65 432"]
+    assert answerer._contact_block(kari, phone) == [sid["KONTAKT:"], sid["Kari Nordmann,"], sid["Leder"]]
+    assert answerer._contact_block(per, phone) == [sid["Per Hansen,"]]  # up to the number above
+    assert answerer._contact_owner(kari, phone, "Hva er telefonnummeret til Kari Nordmann?") == sid["Kari Nordmann,"]
+    assert answerer._contact_owner(per, phone, "Hva er telefonnummeret til Kari Nordmann?") is None
+    assert answerer._contact_owner(kari, phone, "Hva er telefonnummeret til Ola Nordmann?") is None
+    assert "Per Hansen" not in answerer._window(kari, contact=phone)  # the list reads upwards
+    assert "Per Hansen" in answerer._window(kari)
+
+
 def test_earlier_questions_that_clean_to_nothing_are_skipped():
     history = ["", "<img src=x>", "???", "  Hvem  leder\tklyngen? ", None]
     assert earlier_questions(history) == ["Hvem leder klyngen?"]
