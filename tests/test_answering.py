@@ -16,6 +16,21 @@ def _check_citations(engine, answer):
         assert article.text[c.start : c.end] == c.quote
 
 
+def _answerer_over(settings, articles: dict[str, str]):
+    """An answerer over the fake corpus plus `articles` (id: body), and each sentence's
+    number by its text."""
+    from rag.index import Engine, run_build
+
+    for n, (article_id, body) in enumerate(articles.items(), 6):
+        (settings.articles_dir / f"{n:02d}-{article_id}.md").write_text(
+            f"---\nid: {article_id}\ntitle: {article_id.title()}\n---\n\n{body}\n", encoding="utf-8"
+        )
+    run_build(settings)
+    answerer = Engine(settings).served().answerer
+    data = answerer.data
+    return answerer, {data.sentence_text(s): s for s in range(len(data.sentences))}
+
+
 def test_new_leader_is_quoted_with_exact_offsets(seed_engine):
     answer = seed_engine.ask("Hvem er ny leder i NCE Smart Energy Markets?")
     assert not answer.abstained
@@ -55,18 +70,13 @@ def test_a_contact_detail_is_quoted_under_the_name_it_belongs_to(seed_engine):
 
 
 def test_a_contact_list_ends_at_a_sentence_of_prose(fake_settings):
-    from rag.index import Engine, run_build
     from rag.questions import contact_asked
 
-    (fake_settings.articles_dir / "06-kontakt.md").write_text(
-        "---\nid: kontakt\ntitle: Kontakt\n---\n\nDet var et godt år for klyngen, sier Ola Nordmann.\n\n"
-        "KONTAKT:\n\nKari Nordmann,\n\nLeder\n\nTelefon: 912 34 567\n\nPer Hansen,\n\nTelefon: 987 65 432\n",
-        encoding="utf-8",
+    body = (
+        "Det var et godt år for klyngen, sier Ola Nordmann.\n\n"
+        "KONTAKT:\n\nKari Nordmann,\n\nLeder\n\nTelefon: 912 34 567\n\nPer Hansen,\n\nTelefon: 987 65 432"
     )
-    run_build(fake_settings)
-    answerer = Engine(fake_settings).served().answerer
-    data = answerer.data
-    sid = {data.sentence_text(s): s for s in range(len(data.sentences))}
+    answerer, sid = _answerer_over(fake_settings, {"kontakt": body})
     phone = contact_asked("Hva er telefonnummeret til Kari Nordmann?")
     kari, per = sid["Telefon: 912 34 567"], sid["Telefon: 987 65 432"]
     assert answerer._contact_block(kari, phone) == [sid["KONTAKT:"], sid["Kari Nordmann,"], sid["Leder"]]
@@ -163,21 +173,14 @@ def test_question_cleaning():
 
 
 def test_a_quote_led_by_a_pronoun_carries_its_referent(fake_settings):
-    from rag.index import Engine, run_build
-
-    (fake_settings.articles_dir / "06-sitat.md").write_text(
-        "---\nid: sitat\ntitle: Sitat\n---\n\nKari Nordmann leder klyngen. – Hun har lang erfaring fra bransjen. "
-        "– Det er et godt år, sier hun. Klyngen har et nytt prosjekt. Her er målet å kutte utslipp.\n",
-        encoding="utf-8",
+    answerer, sid = _answerer_over(
+        fake_settings,
+        {
+            "sitat": "Kari Nordmann leder klyngen. – Hun har lang erfaring fra bransjen. "
+            "– Det er et godt år, sier hun. Klyngen har et nytt prosjekt. Her er målet å kutte utslipp.",
+            "english": "Jane Doe leads the cluster. Her team has grown in the last year.",
+        },
     )
-    (fake_settings.articles_dir / "07-english.md").write_text(
-        "---\nid: english\ntitle: English\n---\n\nJane Doe leads the cluster. Her team has grown in the last year.\n",
-        encoding="utf-8",
-    )
-    run_build(fake_settings)
-    answerer = Engine(fake_settings).served().answerer
-    data = answerer.data
-    sid = {data.sentence_text(s): s for s in range(len(data.sentences))}
     assert answerer._needs_referent(sid["– Hun har lang erfaring fra bransjen."], None)
     assert not answerer._needs_referent(sid["– Det er et godt år, sier hun."], None)
     # Norwegian «her» is «here»: the sentence leans on no person quoted before it.
@@ -187,19 +190,14 @@ def test_a_quote_led_by_a_pronoun_carries_its_referent(fake_settings):
 
 
 def test_reader_context_reads_the_closer_neighbour_in_the_same_article(fake_settings):
-    from rag.index import Engine, run_build
-
-    (fake_settings.articles_dir / "06-nabo.md").write_text(
-        "---\nid: nabo\ntitle: Nabo\n---\n\nPrisen ble delt ut i går. Vinneren ble Kari Nordmann. Hun fikk en pokal.\n",
-        encoding="utf-8",
+    answerer, sid = _answerer_over(
+        fake_settings,
+        {
+            "nabo": "Prisen ble delt ut i går. Vinneren ble Kari Nordmann. Hun fikk en pokal.",
+            "neste": "Klyngen vokser raskt. Den har nå femti partnere.",
+        },
     )
-    (fake_settings.articles_dir / "07-neste.md").write_text(
-        "---\nid: neste\ntitle: Neste\n---\n\nKlyngen vokser raskt. Den har nå femti partnere.\n", encoding="utf-8"
-    )
-    run_build(fake_settings)
-    answerer = Engine(fake_settings).served().answerer
     data = answerer.data
-    sid = {data.sentence_text(s): s for s in range(len(data.sentences))}
     prize, winner, cup = sid["Prisen ble delt ut i går."], sid["Vinneren ble Kari Nordmann."], sid["Hun fikk en pokal."]
     grows, partners = sid["Klyngen vokser raskt."], sid["Den har nå femti partnere."]
     assert cup + 1 == grows  # the two articles follow each other in the index
