@@ -215,9 +215,16 @@ _MONEY_Q_RE = re.compile(
 )
 
 # Contact details: a phone number («+47 995 44 711», «92414854»), an e-mail address.
-_PHONE_Q_RE = re.compile(r"\b(?:telefon\w*|tlf|mobil|mobilnummer\w*|phone|telephone)\b")
+# The words that ask for one: «telefonnummeret», «tlf», «telefonen til»; not «telefonen» alone
+# («Når ringte telefonen?»), nor «e-posten» alone («Hva sto i e-posten?»).
+_PHONE_Q_RE = re.compile(
+    r"\b(?:telefonnummer\w*|telefonnr|tlf|mobilnummer\w*|mobilnr|phone numbers?|telefon(?:en)? (?:til|for)|"
+    r"phone (?:of|for))\b"
+)
 _PHONE_RE = re.compile(r"(?<![\d,.])(?:\+\d{2}\s?)?\d{2,3}(?:\s?\d{2,3}){2,3}(?![\d,.])")
-_EMAIL_Q_RE = re.compile(r"\b(?:epost\w*|email\w*|mailadresse\w*)\b")
+_EMAIL_Q_RE = re.compile(
+    r"\b(?:epostadresse\w*|mailadresse\w*|email address\w*|epost(?:en)? (?:til|for)|email (?:of|for))\b"
+)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -265,10 +272,6 @@ def _slot_rule(question: str) -> tuple[re.Pattern | str | None, frozenset[str] |
         return _DURATION_RE, None
     if _MONEY_Q_RE.search(q):
         return _MONEY_RE, None
-    if _PHONE_Q_RE.search(q):
-        return _PHONE_RE, None
-    if _EMAIL_Q_RE.search(q):
-        return _EMAIL_RE, None
     if re.search(r"\b(?:hvilket|kva|which|what) (?:år|year)\b", q):
         return _YEAR_RE, None
     match = _HOW_MANY_RE.match(q)
@@ -276,6 +279,10 @@ def _slot_rule(question: str) -> tuple[re.Pattern | str | None, frozenset[str] |
         if is_english(question):
             return "count", None
         return "count", _counted(match.group(1).split())
+    if _PHONE_Q_RE.search(q):
+        return _PHONE_RE, None
+    if _EMAIL_Q_RE.search(q):
+        return _EMAIL_RE, None
     return None, None
 
 

@@ -109,6 +109,12 @@ def test_person_asked_about(question, person):
         ("Hvor lenge varte møtet?", "I løpet av to timer med presentasjoner.", True),
         ("Hvor lenge varte møtet?", "Møtet var i Halden.", False),
         ("Hva gjør Smart Innovation Norway?", "Hva som helst passer her.", True),  # no slot to check
+        ("Hva er telefonnummeret til Eli Haugerud?", "Telefon:\n+47 995 44 711", True),
+        ("Hva er telefonnummeret til Eli Haugerud?", "E-post: eli.haugerud@smartinnovationnorway.com", False),
+        ("Hva er e-postadressen til Eli Haugerud?", "E-post: eli.haugerud@smartinnovationnorway.com", True),
+        ("Hva er e-postadressen til Eli Haugerud?", "I 2021 økte eksporten med 50 prosent.", False),
+        ("Når ringte telefonen?", "Den ringte i går.", True),  # «telefonen» alone asks for no number
+        ("Hvor mange telefoner solgte de?", "De solgte 300 telefoner.", True),  # a count, not a phone number
     ],
 )
 def test_slot_filled(question, text, filled):
