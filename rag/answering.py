@@ -456,7 +456,7 @@ class Answerer:
             rows[:, FEATURES.index("reader_context")] = self.reader_context(ids, reading, hidden)
             if info["query"]:
                 rows[:, FEATURES.index("context")] = [
-                    coverage(info["query"], self._window(s, hidden, info.get("contact"))) for s in ids
+                    coverage(info["query"], self._window(s, hidden, info["contact"])) for s in ids
                 ]
         return ids, rows
 
@@ -693,8 +693,10 @@ class Answerer:
         above it (`_contact_block`) holding every name word of the question («Bjerkman»
         in «Marianne Jansson Bjerkman,»; not «Ola Nordmann» in «Kari Nordmann,»); None
         otherwise."""
+        if contact is None or not contact.search(self.data.sentence_text(sid)):
+            return None  # every other question: no name reading on the way to the answer
         asked = {w.lower() for w in names(question)}
-        if contact is None or not asked or not contact.search(self.data.sentence_text(sid)):
+        if not asked:
             return None
         for other in reversed(self._contact_block(sid, contact)):
             if asked <= _words(self.data.sentence_text(other)):

@@ -121,9 +121,9 @@ def replace_pronoun(question: str, name: str) -> str | None:
 def question_type(question: str) -> str | None:
     """What the question asks for: "number", "date", "name", "place" or None."""
     q = " ".join(words(question))
-    if re.search(r"^(hvor|kor|how) (mange|mye|mykje|many|much|gammel|gamal|old|lenge|long|stor)\b", q) or (
-        _PHONE_Q_RE.search(q)
-    ):
+    if re.search(r"^(hvor|kor|how) (mange|mye|mykje|many|much|gammel|gamal|old|lenge|long|stor)\b", q):
+        return "number"
+    if _PHONE_Q_RE.search(q):  # «Hva er telefonnummeret til …?»
         return "number"
     if re.search(r"^(når|kva tid|when)\b|\b(hvilket|kva|which|what) (år|dato|year|date)\b", q):
         return "date"

@@ -218,7 +218,7 @@ def test_reader_context_reads_the_closer_neighbour_in_the_same_article(fake_sett
     rows = np.zeros((len(ids), len(FEATURES)))
     rows[:, 0] = vectors[ids] @ question
     rows[:, FEATURES.index("context")] = 1.0
-    left, got = answerer.without(ids, rows, {"query": query}, reading, frozenset({winner}))
+    left, got = answerer.without(ids, rows, {"query": query, "contact": None}, reading, frozenset({winner}))
     assert left == [prize, cup, grows, partners]
     assert np.allclose(got[:, 1], [-0.7, 0.0, -0.7, -0.7])
     assert np.allclose(got[:, FEATURES.index("reader_context")], [0.0, 0.7, 0.0, 0.0])
