@@ -119,8 +119,10 @@ def replace_pronoun(question: str, name: str) -> str | None:
 
 
 def question_type(question: str) -> str | None:
-    """What the question asks for: "number", "date", "name", "place" or None."""
+    """What the question asks for: "number", "date", "name", "place", "reason" or None."""
     q = " ".join(words(question))
+    if _REASON_Q_RE.search(q):
+        return "reason"
     if re.search(r"^(hvor|kor|how) (mange|mye|mykje|many|much|gammel|gamal|old|lenge|long|stor)\b", q):
         return "number"
     if _PHONE_Q_RE.search(q):  # «Hva er telefonnummeret til …?»
@@ -179,10 +181,24 @@ def _word_set(text: str) -> frozenset[str]:
     return frozenset(words(text))
 
 
+# A hvorfor question asks for a reason; a sentence that gives one usually says so
+# («fordi», «på grunn av», «for å» …). On dev (5-fold CV of the scorer over the training
+# questions, 8 splits), this cue as a column of its own moved the choice from 0.696 to
+# 0.708, and as a kind of question_type to 0.704 (one column fewer, the rules read it too).
+_REASON_Q_RE = re.compile(r"^(?:hvorfor|kvifor|korfor|why)\b|^(?:hva|kva) (?:er|var) (?:grunnen|årsaken)\b")
+_REASON_RE = re.compile(
+    r"\b(?:fordi|på grunn av|pga|grunnet|grunna|ettersom|siden|sidan|skyldes|skyldtes|derfor|difor|årsaken|"
+    r"grunnen|for å|av den grunn|med tanke på|slik at|av di|because|due to)\b",
+    re.I,
+)
+
+
 def type_match(kind: str | None, text: str, asked_text: str) -> bool:
     """Does `text` hold a thing of the asked kind that the conversation does not already name?"""
     if kind is None:
         return False
+    if kind == "reason":
+        return _REASON_RE.search(text) is not None
     asked = _word_set(asked_text)
     if kind in ("name", "place") and any(not set(words(w)) <= asked for w in names(text)):
         return True
@@ -411,7 +427,7 @@ def short_answer(kind: str | None, text: str, asked_text: str) -> tuple[int, int
     if contact is not None:  # the number or address itself, whatever the kind
         m = contact.search(text)
         return (m.start(), m.end()) if m else None
-    if kind is None:
+    if kind is None or kind == "reason":
         return None
     asked = _word_set(asked_text)
     if kind in ("name", "place"):

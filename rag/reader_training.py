@@ -205,11 +205,15 @@ def accuracy(embed_questions, embed_sentences, items: list[Item]) -> float:
 # ---------------------------------------------------------------- the learned scorer
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50) -> dict:
-    """L2-regularised logistic regression by Newton's method on standardised features."""
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50, leave_out: tuple[int, ...] = ()
+) -> dict:
+    """L2-regularised logistic regression by Newton's method on standardised features;
+    the columns `leave_out` get coefficient 0 (their mean and scale are still kept)."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-6] = 1.0
-    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    read = [c for c in range(x.shape[1]) if c not in leave_out]
+    z = np.hstack([((x - mean) / scale)[:, read], np.ones((len(x), 1))])
     w = np.zeros(z.shape[1])
     penalty = np.full(z.shape[1], l2)
     penalty[-1] = 0.0
@@ -221,7 +225,9 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int 
         w -= step
         if np.abs(step).max() < 1e-7:
             break
-    return {"mean": mean.tolist(), "scale": scale.tolist(), "coef": w[:-1].tolist(), "bias": float(w[-1])}
+    coef = np.zeros(x.shape[1])
+    coef[read] = w[:-1]
+    return {"mean": mean.tolist(), "scale": scale.tolist(), "coef": coef.tolist(), "bias": float(w[-1])}
 
 
 def fit_listwise(x: np.ndarray, y: np.ndarray, group: np.ndarray, scorer: dict, l2: float = 1.0, steps: int = 400):

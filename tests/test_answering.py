@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.answering import FEATURES, EmptyQuestion, clean_question, earlier_questions
-from rag.questions import coverage, question_type, weighted_terms
+from rag.answering import CONFIDENCE, FEATURES, EmptyQuestion, clean_question, earlier_questions
+from rag.questions import coverage, question_type, slot_filled, weighted_terms
 
 
 def _check_citations(engine, answer):
@@ -189,6 +189,27 @@ def test_a_quote_led_by_a_pronoun_carries_its_referent(fake_settings):
     assert answerer._referent(sid["Her team has grown in the last year."]) == sid["Jane Doe leads the cluster."]
 
 
+def test_the_choice_keeps_to_sentences_that_hold_the_value_asked_for(fake_settings):
+    answerer, sid = _answerer_over(
+        fake_settings, {"telling": "Det kom 40 gjester på møtet. Klyngen har tre hundre partnere."}
+    )
+    question = "Hvor mange partnere har klyngen?"
+    guests, partners = sid["Det kom 40 gjester på møtet."], sid["Klyngen har tre hundre partnere."]
+    rows = np.zeros((2, len(FEATURES)), dtype=np.float32)
+    rows[:, FEATURES.index("reader")] = [1.0, 0.5]  # the scorer below rates the guests higher
+    rows[:, FEATURES.index("slot")] = [slot_filled(question, "Det kom 40 gjester på møtet."), 1.0]
+    assert rows[0, FEATURES.index("slot")] == 0.0  # a count, but not of partners
+    scorer = {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES)}
+    scorer |= {"bias": 0.0, "select": [float(n == "reader") for n in FEATURES]}
+    info = {"query": {}, "contact": None}
+    best, confidence, select = answerer.choose(question, info, [], [guests, partners], rows, scorer)
+    assert best == 1 and np.allclose(select, [1.0, 0.5])
+    assert confidence[CONFIDENCE.index("margin")] == -0.5  # its lead over the better-rated one
+    # Where no candidate holds it, the best-rated is chosen (and the gate abstains later).
+    rows[1, FEATURES.index("slot")] = 0.0
+    assert answerer.choose(question, info, [], [guests, partners], rows, scorer)[0] == 0
+
+
 def test_reader_context_reads_the_closer_neighbour_in_the_same_article(fake_settings):
     answerer, sid = _answerer_over(
         fake_settings,
@@ -221,6 +242,7 @@ def test_reader_context_reads_the_closer_neighbour_in_the_same_article(fake_sett
     left, got = answerer.without(ids, rows, {"query": query, "contact": None}, reading, frozenset({winner}))
     assert left == [prize, cup, grows, partners]
     assert np.allclose(got[:, 1], [-0.7, 0.0, -0.7, -0.7])
+    assert np.allclose(got[:, FEATURES.index("reader_rank")], [1 / 2, 1.0, 1 / 3, 1 / 4])  # ties keep their order
     assert np.allclose(got[:, FEATURES.index("reader_context")], [0.0, 0.7, 0.0, 0.0])
     context = got[:, FEATURES.index("context")]
     assert context[0] == coverage(query, "Prisen ble delt ut i går.") < coverage(query, answerer._window(prize))

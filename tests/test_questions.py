@@ -34,6 +34,11 @@ from rag.questions import (
         ("Hva heter prosjektet?", "name"),
         ("Hva er målet med prosjektet?", None),
         ("Hva gjør Smart Innovation Norway?", None),
+        ("Hvorfor ble det brukt små båter?", "reason"),
+        ("Kvifor flytta han?", "reason"),
+        ("Why did she leave?", "reason"),
+        ("Hva var grunnen til brannen?", "reason"),
+        ("Hvor ble båten funnet?", "place"),
     ],
 )
 def test_question_type(question, kind):
@@ -130,6 +135,9 @@ def test_slot_filled(question, text, filled):
         ("name", "Kari Nordmann leder arbeidet.", "", True),
         ("name", "Kari Nordmann leder arbeidet.", "Hvem er Kari Nordmann?", False),  # already named in the question
         (None, "Kari Nordmann leder arbeidet.", "", False),
+        ("reason", "Det skjedde på grunn av grunt farvann.", "Hvorfor ble det brukt små båter?", True),
+        ("reason", "De dro for å hente hjelp.", "Hvorfor dro de?", True),
+        ("reason", "Det ble brukt små båter i søket.", "Hvorfor ble det brukt små båter?", False),
     ],
 )
 def test_type_match(kind, text, asked, matches):
@@ -206,6 +214,7 @@ def test_focus_terms(question, drop_kind_noun, expected):
         ("name", "Hun leder klyngen.", "Hvem leder klyngen?", None),
         ("number", "Det var cirka 20 politikere som deltok.", "Hvor mange politikere deltok?", "20 politikere"),
         ("date", "1. oktober 2022 rykket han opp.", "Når ble han leder?", "1. oktober 2022"),
+        ("reason", "Det var på grunn av Oslo maraton.", "Hvorfor er trikken innstilt?", None),  # no value to mark
     ],
 )
 def test_short_answer(kind, text, question, expected):

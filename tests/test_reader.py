@@ -66,6 +66,11 @@ def test_logistic_scorer_learns_and_is_calibrated():
     assert ((p > 0.5) == (y > 0.5)).mean() > 0.85
     assert scorer["coef"][0] > 0 > scorer["coef"][1] and abs(scorer["coef"][2]) < 0.3
     assert abs(p.mean() - y.mean()) < 0.02  # calibrated on average
+    # A column left out gets no weight, the others still learn; its standardisation is kept.
+    without = fit_logistic(x, y, leave_out=(1,))
+    assert without["coef"][1] == 0.0 and without["coef"][0] > 0
+    assert without["mean"] == scorer["mean"] and without["scale"] == scorer["scale"]
+    assert ((scorer_probability(without, x) > 0.5) == (y > 0.5)).mean() < ((p > 0.5) == (y > 0.5)).mean()
 
 
 def test_threshold_keeps_wrong_abstentions_bounded():
@@ -244,6 +249,8 @@ def test_the_readers_best_sentences_in_lower_chunks_are_candidates(seed_engine):
     reader, gap = rows[:, FEATURES.index("reader")], rows[:, FEATURES.index("reader_gap")]
     cosines = np.asarray(reading[0][np.asarray(ids)], dtype=np.float32) @ reading[1]
     assert np.allclose(reader, cosines, atol=1e-6) and np.allclose(gap, reader - reader.max())
+    rank = rows[:, FEATURES.index("reader_rank")]
+    assert rank[np.argmax(reader)] == 1.0 and np.allclose(np.sort(1 / rank), np.arange(1, len(ids) + 1))
 
 
 @pytest.mark.embedder
