@@ -559,7 +559,7 @@ class Answerer:
     ) -> tuple[int, np.ndarray, np.ndarray]:
         """The chosen candidate (its row), what the confidence models read about it
         (CONFIDENCE order): the scorer's probability that it holds the answer, its lead
-        over the runner-up, how much of the question's focus words stand around it, how
+        over the best other candidate (below 0 where the slot gate passed that one over), how much of the question's focus words stand around it, how
         much of the question the top passages cover, whether it holds the value asked
         for, and its reader and dense columns; and every candidate's select score.
         Sentences in `hidden` are read as if the articles did not hold them (training
