@@ -434,7 +434,7 @@ class Answerer:
         if ids:
             dense = np.asarray(data.sentence_vectors[np.asarray(ids)], dtype=np.float32) @ qvec.astype(np.float32)
             if reading is not None:
-                rows[:, 0] = np.asarray(vectors[np.asarray(ids)], dtype=np.float32) @ rvec
+                rows[:, FEATURES.index("reader")] = np.asarray(vectors[np.asarray(ids)], dtype=np.float32) @ rvec
                 _rank_reader(rows)
                 rows[:, FEATURES.index("reader_context")] = self.reader_context(ids, reading)
         counted = asks_count_of(question)
@@ -559,9 +559,10 @@ class Answerer:
     ) -> tuple[int, np.ndarray, np.ndarray]:
         """The chosen candidate (its row), what the confidence models read about it
         (CONFIDENCE order): the scorer's probability that it holds the answer, its lead
-        over the best other candidate (below 0 where the slot gate passed that one over), how much of the question's focus words stand around it, how
-        much of the question the top passages cover, whether it holds the value asked
-        for, and its reader and dense columns; and every candidate's select score.
+        over the best other candidate (below 0 where the slot gate passed that one over),
+        how much of the question's focus words stand around it, how much of the question
+        the top passages cover, whether it holds the value asked for, and its reader and
+        dense columns; and every candidate's select score.
         Sentences in `hidden` are read as if the articles did not hold them (training
         makes questions unanswerable so)."""
         select = scorer_select(scorer, features)
