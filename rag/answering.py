@@ -32,8 +32,10 @@ from rag.norwegian import to_bokmal
 from rag.questions import (
     EmptyQuestion,
     asks_count_of,
+    asks_how_to_reach,
     clean_question,
     contact_asked,
+    contact_detail,
     coverage,
     focus_terms,
     has_pronoun,
@@ -441,6 +443,8 @@ class Answerer:
         for row, sid in enumerate(ids):
             text = data.sentence_text(sid)
             slot = slot_filled(question, text)
+            if slot and contact is not None and names(question):  # a number, but whose?
+                slot = self._contact_owner(sid, contact, question) is not None
             rows[row, READER_COLUMNS:] = (
                 dense[row],
                 coverage(query, text) if query else 0.0,
@@ -526,7 +530,9 @@ class Answerer:
         owner = self._contact_owner(best, info["contact"], question)
         if p < (reader.threshold_crosslingual if english else reader.threshold) and w.abstain and owner is None:
             return Answer(question, None, True, round(p, 4), (), passages, notice=notice)
-        if owner is not None:  # «Eli Haugerud, […] Telefon: +47 …»: whose number it is
+        if owner is not None and asks_how_to_reach(info["contact"]):  # the whole entry
+            chosen = self._contact_entry(owner, best)
+        elif owner is not None:  # «Eli Haugerud, […] Telefon: +47 …»: whose number it is
             chosen = [owner, best]
         else:
             chosen = self._reader_neighbour(best_row, ids, select, info, search_text)
@@ -695,6 +701,8 @@ class Answerer:
         at most four, in its article. In a contact list the person's name stands above
         their number, the next person's below it; a sentence of prose ends the list."""
         sentences = self.data.sentences
+        if asks_how_to_reach(contact):  # the list of the detail this line holds: a number reads up to the number above
+            contact = contact_detail(self.data.sentence_text(sid)) or contact
         block: list[int] = []
         for other in range(sid - 1, max(-1, sid - 5), -1):
             text = self.data.sentence_text(other)
@@ -710,13 +718,29 @@ class Answerer:
         otherwise."""
         if contact is None or not contact.search(self.data.sentence_text(sid)):
             return None  # every other question: no name reading on the way to the answer
-        asked = {w.lower() for w in names(question)}
+        asked = {w.lower() for w in names(question) if len(w) > 1}  # not English «I»
         if not asked:
             return None
-        for other in reversed(self._contact_block(sid, contact)):
+        block = self._contact_block(sid, contact)
+        if asks_how_to_reach(contact):  # «kontakte Eli Haugerud»: the entry from its top, if it names her
+            entry = " ".join(self.data.sentence_text(s) for s in [*block, sid])
+            return (block or [sid])[0] if asked <= _words(entry) else None
+        for other in reversed(block):
             if asked <= _words(self.data.sentence_text(other)):
                 return other
         return None
+
+    def _contact_entry(self, top: int, sid: int) -> list[int]:
+        """A contact entry from its `top` line through detail line `sid`, and the line after
+        it when that holds the other detail («E-post: …» then «Telefon: …»)."""
+        entry = list(range(top, sid + 1))
+        after = sid + 1
+        sentences = self.data.sentences
+        if after < len(sentences) and sentences[after][0] == sentences[sid][0]:
+            held, then = (contact_detail(self.data.sentence_text(s)) for s in (sid, after))
+            if then is not None and then is not held:
+                entry.append(after)
+        return entry
 
     def _window(self, sid: int, hidden: frozenset[int] = frozenset(), contact: re.Pattern | None = None) -> str:
         """The sentence with its neighbours in the same article (those not `hidden`); for

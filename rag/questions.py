@@ -161,7 +161,8 @@ def unknown_names(question: str, vocabulary: dict) -> list[str]:
     """
     out = []
     for run in _NAME_RUN_RE.findall(question):
-        parts = [p for p in run.split() if any(ch.isalpha() for ch in p)]
+        # One letter is English «I» or an initial, not a name to look up
+        parts = [p for p in run.split() if sum(ch.isalpha() for ch in p) > 1]
         unknown = [p for p in parts if not _known_word(p, vocabulary)]
         if parts and len(unknown) * 2 > len(parts):
             out.append(run)
@@ -239,9 +240,17 @@ _PHONE_Q_RE = re.compile(
 )
 _PHONE_RE = re.compile(r"(?<![\d,.])(?:\+\d{2}\s?)?\d{2,3}(?:\s?\d{2,3}){2,3}(?![\d,.])")
 _EMAIL_Q_RE = re.compile(
-    r"\b(?:epostadresse\w*|mailadresse\w*|email address\w*|epost(?:en)? (?:til|for)|email (?:of|for))\b"
+    r"\b(?:epostadress\w*|mailadress\w*|email address\w*|epost(?:en)? (?:til|for)|email (?:of|for))\b"
 )
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# How to reach someone («Hvordan kan jeg kontakte Eli Haugerud?», «Hvem er kontaktperson for
+# …?», «contact details»): a phone number or an e-mail address answers it. Not the noun
+# «kontakt» alone («Hvilken kontakt har klyngen med EU?»).
+_CONTACT_Q_RE = re.compile(
+    r"\b(?:kontakte|kontakta|kontaktinfo\w*|kontaktinformasjon\w*|kontaktopplysning\w*|kontaktdetalj\w*|"
+    r"kontaktperson\w*|kontakter (?:jeg|vi|man|du|eg)|contact)\b"
+)
+_CONTACT_RE = re.compile(f"{_PHONE_RE.pattern}|{_EMAIL_RE.pattern}")
 
 
 def slot_filled(question: str, text: str) -> bool:
@@ -266,9 +275,21 @@ def slot_filled(question: str, text: str) -> bool:
 
 def contact_asked(question: str) -> re.Pattern | None:
     """The pattern of the contact detail the question asks for (a phone number, an
-    e-mail address), or None."""
+    e-mail address, either for how to reach someone), or None."""
     rule = _slot_rule(question)[0]
-    return rule if rule is _PHONE_RE or rule is _EMAIL_RE else None
+    return rule if rule in (_PHONE_RE, _EMAIL_RE, _CONTACT_RE) else None
+
+
+def asks_how_to_reach(contact: re.Pattern | None) -> bool:
+    """Whether `contact_asked` gave the pattern of a question for how to reach someone
+    (any detail), not for one detail."""
+    return contact is _CONTACT_RE
+
+
+def contact_detail(text: str) -> re.Pattern | None:
+    """The pattern of the contact detail `text` holds: a phone number's, else an e-mail
+    address's; None for neither."""
+    return next((pattern for pattern in (_PHONE_RE, _EMAIL_RE) if pattern.search(text)), None)
 
 
 def asks_count_of(question: str) -> bool:
@@ -299,6 +320,8 @@ def _slot_rule(question: str) -> tuple[re.Pattern | str | None, frozenset[str] |
         return _PHONE_RE, None
     if _EMAIL_Q_RE.search(q):
         return _EMAIL_RE, None
+    if _CONTACT_Q_RE.search(q):
+        return _CONTACT_RE, None
     return None, None
 
 

@@ -69,6 +69,32 @@ def test_a_contact_detail_is_quoted_under_the_name_it_belongs_to(seed_engine):
     assert seed_engine.ask("Hva er e-postadressen til Kjell Reidar Mydske?").abstained
 
 
+def test_how_to_reach_someone_quotes_their_contact_entry(seed_engine):
+    # «Eli Haugerud, / Leder, … / E-post: … / Telefon: …» under «KONTAKT:»; in another
+    # article Bilet's entry, then Bjerkman's («Leder Cluster for Applied AI»).
+    for question, name, number in [
+        ("Hvordan kan jeg kontakte Eli Haugerud?", "Eli Haugerud", "+47 995 44 711"),
+        ("Hvordan kontakter jeg Inge Michael Bilet?", "Inge Michael Bilet", "+47 474 61 228"),
+        ("Hvem er kontaktperson for Cluster for Applied AI?", "Marianne Jansson Bjerkman", "+47 924 14 854"),
+        ("How can I contact Marianne Jansson Bjerkman?", "Marianne Jansson Bjerkman", "+47 924 14 854"),
+    ]:
+        answer = seed_engine.ask(question)
+        assert not answer.abstained and name in answer.answer and answer.answer.endswith(number), question
+        assert len(answer.citations) > 2  # the entry's lines, not the number alone
+        _check_citations(seed_engine, answer)
+    assert "eli.haugerud@smartinnovationnorway.com" in seed_engine.ask("Hvordan kan jeg kontakte Eli Haugerud?").answer
+    # Nobody's entry names Mydske: his is not given, and nobody else's number stands for it.
+    assert seed_engine.ask("Hvordan kan jeg kontakte Kjell Reidar Mydske?").abstained
+
+
+def test_a_contact_entry_takes_the_other_detail_below_it(fake_settings):
+    body = "KONTAKT:\n\nKari Nordmann,\n\nE-post: kari@example.no\n\nTelefon: 912 34 567\n\nPer Hansen,\n\nE-post: per@example.no"
+    answerer, sid = _answerer_over(fake_settings, {"kontakt": body})
+    kari, mail, phone = sid["Kari Nordmann,"], sid["E-post: kari@example.no"], sid["Telefon: 912 34 567"]
+    assert answerer._contact_entry(kari, mail) == [kari, mail, phone]
+    assert answerer._contact_entry(kari, phone) == [kari, mail, phone]  # «Per Hansen,» is no detail
+
+
 def test_a_contact_list_ends_at_a_sentence_of_prose(fake_settings):
     from rag.questions import contact_asked
 
@@ -86,6 +112,12 @@ def test_a_contact_list_ends_at_a_sentence_of_prose(fake_settings):
     assert answerer._contact_owner(kari, phone, "Hva er telefonnummeret til Ola Nordmann?") is None
     assert "Per Hansen" not in answerer._window(kari, contact=phone)  # the list reads upwards
     assert "Per Hansen" in answerer._window(kari)
+    # Asked how to reach someone: the list of the detail the line holds, the entry from its top.
+    reach = contact_asked("Hvordan kan jeg kontakte Per Hansen?")
+    assert answerer._contact_block(per, reach) == [sid["Per Hansen,"]]
+    assert answerer._contact_owner(per, reach, "Hvordan kan jeg kontakte Per Hansen?") == sid["Per Hansen,"]
+    assert answerer._contact_owner(per, reach, "Hvordan kan jeg kontakte Kari Nordmann?") is None
+    assert answerer._contact_entry(sid["Kari Nordmann,"], kari) == [sid["Kari Nordmann,"], sid["Leder"], kari]
 
 
 def test_earlier_questions_that_clean_to_nothing_are_skipped():

@@ -119,6 +119,14 @@ def test_person_asked_about(question, person):
         ("Hva er e-postadressen til Eli Haugerud?", "E-post: eli.haugerud@smartinnovationnorway.com", True),
         ("Hva er e-postadressen til Eli Haugerud?", "I 2021 økte eksporten med 50 prosent.", False),
         ("Når ringte telefonen?", "Den ringte i går.", True),  # «telefonen» alone asks for no number
+        ("Kva er e-postadressa til Eli Haugerud?", "E-post: eli.haugerud@smartinnovationnorway.com", True),
+        ("Kva er e-postadressa til Eli Haugerud?", "Eli Haugerud leier avdelinga.", False),
+        # How to reach someone: a phone number or an address answers it
+        ("Hvordan kan jeg kontakte Eli Haugerud?", "Telefon:\n+47 995 44 711", True),
+        ("Hvordan kontakter jeg Eli Haugerud?", "E-post: eli.haugerud@smartinnovationnorway.com", True),
+        ("Hvem er kontaktperson for klyngen?", "Eli Haugerud leder klyngen.", False),
+        ("How can I contact Eli Haugerud?", "Eli Haugerud leads the department.", False),
+        ("Hvilken kontakt har klyngen med EU?", "Klyngen samarbeider tett med EU.", True),  # the noun asks none
         ("Hvor mange telefoner solgte de?", "De solgte 300 telefoner.", True),  # a count, not a phone number
     ],
 )
@@ -168,6 +176,8 @@ CORPUS = {t: 1 for t in terms("Inge Michael Bilet leder klyngen. Smart Innovatio
         ("Hvem er Thor Heyerdal i Halden?", ["Thor Heyerdal"]),
         ("Hva sa Inge Bilets kollega?", []),  # a genitive of a known name
         ("Hvem er Inge Bileth?", []),  # half the words known: a misspelling, not a stranger
+        ("How can I reach Inge Michael Bilet?", []),  # English «I» is no name to look up
+        ("How can I reach Jonas Gahr Støre?", ["Jonas Gahr Støre"]),
     ],
 )
 def test_unknown_names(question, unknown):
