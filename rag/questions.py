@@ -68,8 +68,10 @@ def is_follow_up(question: str) -> bool:
 
 
 def has_pronoun(question: str) -> bool:
-    """Whether the question points back with a pronoun (han, den, det, de, hans, it …)."""
-    return any(t in _FOLLOW_UP_WORDS for t in words(question))
+    """Whether the question points back with a pronoun (han, den, det, de, hans, it …).
+    «her» is one only in English: in Norwegian it is «here» («Hvor mange jobber her?»)."""
+    toks = words(question)
+    return any(t in _FOLLOW_UP_WORDS for t in toks if t != "her") or ("her" in toks and is_english(question))
 
 
 _PERSONAL_RE = re.compile(r"\b(han|hun|ho|honom|henne|hans|hennes|hennar)\b", re.I)

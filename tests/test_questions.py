@@ -54,6 +54,8 @@ def test_question_type(question, kind):
         ("Hvem leder klyngen?", False),
         ("Hvor mange politikere deltok på møtet?", False),
         ("Hva gjør Smart Innovation Norway?", False),
+        ("Hvor mange ansatte jobber i klyngeteamet her?", False),  # Norwegian «her»: here
+        ("What is her role in the cluster?", True),
     ],
 )
 def test_is_follow_up(question, follow_up):
