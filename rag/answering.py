@@ -44,6 +44,7 @@ from rag.questions import (
     is_heading,
     names,
     person_asked_about,
+    photo_credit_asked,
     phrase_overlap,
     question_type,
     replace_pronoun,
@@ -528,9 +529,13 @@ class Answerer:
         # the person asked about, is answered whatever the probability: no dev question
         # asks for one, and the line cannot say more than that.
         owner = self._contact_owner(best, info["contact"], question)
-        if p < (reader.threshold_crosslingual if english else reader.threshold) and w.abstain and owner is None:
+        credit = self._photo_credit(best, question)  # so is a photo credit under a caption naming them
+        weak = p < (reader.threshold_crosslingual if english else reader.threshold)
+        if weak and w.abstain and owner is None and not credit:
             return Answer(question, None, True, round(p, 4), (), passages, notice=notice)
-        if owner is not None and asks_how_to_reach(info["contact"]):  # the whole entry
+        if credit:
+            chosen = [best]
+        elif owner is not None and asks_how_to_reach(info["contact"]):  # the whole entry
             chosen = self._contact_entry(owner, best)
         elif owner is not None:  # «Eli Haugerud, […] Telefon: +47 …»: whose number it is
             chosen = [owner, best]
@@ -729,6 +734,19 @@ class Answerer:
             if asked <= _words(self.data.sentence_text(other)):
                 return other
         return None
+
+    def _photo_credit(self, sid: int, question: str) -> bool:
+        """Whether sentence `sid` is a photo credit («FOTO: Anja Lillerud») answering a
+        question for who took a picture of someone, its paragraph (the caption, or the
+        paragraph it ends) naming everyone the question names."""
+        text = self.data.sentence_text(sid)
+        if not photo_credit_asked(question) or not slot_filled(question, text):
+            return False
+        asked = {w.lower() for w in names(question) if len(w) > 1}
+        art, start, _ = self.data.sentences[sid]
+        body = self.data.articles[art].text
+        paragraph = body[body.rfind("\n\n", 0, start) + 1 : start]
+        return bool(asked) and asked <= _words(paragraph)
 
     def _contact_entry(self, top: int, sid: int) -> list[int]:
         """A contact entry from its `top` line through detail line `sid`, and the line after

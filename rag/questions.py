@@ -253,6 +253,12 @@ _CONTACT_Q_RE = re.compile(
     r"kontaktperson\w*|kontakter (?:jeg|vi|man|du|eg)|contact)\b"
 )
 _CONTACT_RE = re.compile(f"{_PHONE_RE.pattern}|{_EMAIL_RE.pattern}")
+# Who took a picture: a photo credit («FOTO: Anja Lillerud») answers it, not the caption.
+_PHOTO_Q_RE = re.compile(
+    r"\b(?:(?:tok|tatt|tek|teke) (?:bildet|bileta|bildene|biletet|fotoet|fotografiet)|fotografert\w*|"
+    r"fotograf(?:en)?|photographer|took the (?:photo|picture))\b"
+)
+_PHOTO_CREDIT_RE = re.compile(r"\b(?:foto|fotograf|photo)\s*:", re.I)
 
 
 def slot_filled(question: str, text: str) -> bool:
@@ -286,6 +292,11 @@ def asks_how_to_reach(contact: re.Pattern | None) -> bool:
     """Whether `contact_asked` gave the pattern of a question for how to reach someone
     (any detail), not for one detail."""
     return contact is _CONTACT_RE
+
+
+def photo_credit_asked(question: str) -> bool:
+    """Whether the question asks who took a picture («Hvem tok bildet av …?»)."""
+    return _slot_rule(question)[0] is _PHOTO_CREDIT_RE
 
 
 def contact_detail(text: str) -> re.Pattern | None:
@@ -324,6 +335,8 @@ def _slot_rule(question: str) -> tuple[re.Pattern | str | None, frozenset[str] |
         return _EMAIL_RE, None
     if _CONTACT_Q_RE.search(q):
         return _CONTACT_RE, None
+    if _PHOTO_Q_RE.search(q):
+        return _PHOTO_CREDIT_RE, None
     return None, None
 
 

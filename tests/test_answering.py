@@ -87,6 +87,17 @@ def test_how_to_reach_someone_quotes_their_contact_entry(seed_engine):
     assert seed_engine.ask("Hvordan kan jeg kontakte Kjell Reidar Mydske?").abstained
 
 
+def test_who_took_a_picture_is_answered_with_its_credit(seed_engine):
+    # «Inge Michael Bilet og Eli Haugerud» heads a caption that ends «FOTO: Anja Lillerud».
+    for question in ("Hvem tok bildet av Bilet og Haugerud?", "Who took the photo of Inge Michael Bilet?"):
+        answer = seed_engine.ask(question)
+        assert answer.answer == "FOTO: Anja Lillerud", question
+        assert answer.short_answer["text"] == "Anja Lillerud"
+        _check_citations(seed_engine, answer)
+    # No caption names Mydske: no credit is his photographer's.
+    assert seed_engine.ask("Hvem tok bildet av Kjell Reidar Mydske?").abstained
+
+
 def test_a_contact_entry_takes_the_other_detail_below_it(fake_settings):
     body = "KONTAKT:\n\nKari Nordmann,\n\nE-post: kari@example.no\n\nTelefon: 912 34 567\n\nPer Hansen,\n\nE-post: per@example.no"
     answerer, sid = _answerer_over(fake_settings, {"kontakt": body})

@@ -129,6 +129,11 @@ def test_person_asked_about(question, person):
         ("Hvem er kontaktperson for klyngen?", "Eli Haugerud leder klyngen.", False),
         ("How can I contact Eli Haugerud?", "Eli Haugerud leads the department.", False),
         ("Hvilken kontakt har klyngen med EU?", "Klyngen samarbeider tett med EU.", True),  # the noun asks none
+        # Who took a picture: a photo credit, not the caption naming who is in it
+        ("Hvem tok bildet av Bilet og Haugerud?", "FOTO: Anja Lillerud", True),
+        ("Hvem tok bildet av Bilet og Haugerud?", "Inge Michael Bilet og Eli Haugerud", False),
+        ("Who took the photo of Mette Fritsch?", "… sier hun. FOTO: Privat/Mari Kristine Buckholm", True),
+        ("Hvem tok over etter Haugerud?", "Bilet tok over som leder.", True),  # «tok over» asks for no credit
         ("Hvor mange telefoner solgte de?", "De solgte 300 telefoner.", True),  # a count, not a phone number
     ],
 )
