@@ -180,8 +180,11 @@ def _known_word(word: str, vocabulary: dict) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(words(text))
+def _asked_words(text: str) -> frozenset[str]:
+    """The words the conversation already names, with their genitives: «Smart Innovation
+    Norways» names nothing new in a question about Smart Innovation Norway."""
+    found = frozenset(words(text))
+    return found | {w + "s" for w in found}
 
 
 # A hvorfor question asks for a reason; a sentence that gives one usually says so
@@ -202,7 +205,7 @@ def type_match(kind: str | None, text: str, asked_text: str) -> bool:
         return False
     if kind == "reason":
         return _REASON_RE.search(text) is not None
-    asked = _word_set(asked_text)
+    asked = _asked_words(asked_text)
     if kind in ("name", "place") and any(not set(words(w)) <= asked for w in names(text)):
         return True
     if kind == "name":
@@ -229,8 +232,12 @@ _HOW_MANY_RE = re.compile(r"^(?:hvor|kor|how) (?:mange|many) (.*)")
 
 
 _MONEY_RE = re.compile(r"\b(?:kroner|kr|nok|mill(?:ioner)?|mrd|milliarder|euro|dollar)\b|[$€]", re.I)
+# What something cost, earned or turned over: an amount answers it («Hva tjener …?»,
+# «Hvor stor var omsetningen …?»); «Hvordan har han tjent klubben?» asks for none.
 _MONEY_Q_RE = re.compile(
-    r"^(?:hvor mye|kor mykje|hva|kva|how much)\b.*\b(?:penger|pengar|kostet|koster|kosta|kroner|money|cost|costs)\b"
+    r"^(?:hvor mye|kor mykje|hva|kva|how much|what|hvor stor|kor stor|how large)\b.*\b(?:penger|pengar|kostet|koster|"
+    r"kosta|kroner|money|cost|costs|omsetning\w*|omsatte|omsetter|inntekt\w*|overskudd\w*|underskudd\w*|tjener|"
+    r"tjente|revenue|turnover|profits?|earns?|earned)\b"
 )
 
 # Contact details: a phone number («+47 995 44 711», «92414854»), an e-mail address.
@@ -467,7 +474,7 @@ def short_answer(kind: str | None, text: str, asked_text: str) -> tuple[int, int
         return (m.start(), m.end()) if m else None
     if kind is None or kind == "reason":
         return None
-    asked = _word_set(asked_text)
+    asked = _asked_words(asked_text)
     if kind in ("name", "place"):
         # A run of names the question does not already hold («Markets-klyngen» counts as
         # «Markets»); for hvem, full names (two words or more) before single words:

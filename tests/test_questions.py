@@ -129,6 +129,11 @@ def test_person_asked_about(question, person):
         ("Hvem er kontaktperson for klyngen?", "Eli Haugerud leder klyngen.", False),
         ("How can I contact Eli Haugerud?", "Eli Haugerud leads the department.", False),
         ("Hvilken kontakt har klyngen med EU?", "Klyngen samarbeider tett med EU.", True),  # the noun asks none
+        # What something earned or turned over: an amount
+        ("Hva tjener Smart Innovation Norway i året?", "Smart Innovation Norway driver med forskning.", False),
+        ("Hvor stor var omsetningen til eSmart Systems i 2022?", "Omsetningen var 120 millioner kroner.", True),
+        ("Hvor stor var omsetningen til eSmart Systems i 2022?", "eSmart Systems vokste i 2022.", False),
+        ("Hvordan har Dardai tjent Hertha Berlin?", "Han har vært trofast i mange år.", True),
         # Who took a picture: a photo credit, not the caption naming who is in it
         ("Hvem tok bildet av Bilet og Haugerud?", "FOTO: Anja Lillerud", True),
         ("Hvem tok bildet av Bilet og Haugerud?", "Inge Michael Bilet og Eli Haugerud", False),
@@ -148,6 +153,14 @@ def test_slot_filled(question, text, filled):
         ("number", "Det kom mange.", "", False),
         ("date", "Han startet i mars 2020.", "", True),
         ("name", "Kari Nordmann leder arbeidet.", "", True),
+        # the genitive of a name the question holds is no new name
+        (
+            "name",
+            "En av Smart Innovation Norways hovedoppgaver er innovasjon.",
+            "Hvem leder Smart Innovation Norway?",
+            False,
+        ),
+        ("name", "Kari Nordmann leder Smart Innovation Norways klynger.", "Hvem leder Smart Innovation Norway?", True),
         ("name", "Kari Nordmann leder arbeidet.", "Hvem er Kari Nordmann?", False),  # already named in the question
         (None, "Kari Nordmann leder arbeidet.", "", False),
         ("reason", "Det skjedde på grunn av grunt farvann.", "Hvorfor ble det brukt små båter?", True),
