@@ -272,7 +272,7 @@ def slot_filled(question: str, text: str) -> bool:
     """Does `text` hold the kind of value the question asks for, where one can tell?
 
     "Hvor mange politikere …" needs a number next to "politikere"; "hvor gammel" an age;
-    "hvor lenge" a duration; "hvilket år" a year; "hvor mye kostet" an amount; a
+    "hvor lenge" a duration; "hvilket år" a year; "hvor mye kostet", "hva tjener" an amount; a
     question about a phone number or an e-mail address, one of those. Other
     questions pass: "når" is answered by dates, weekdays and whole clauses alike.
     """
