@@ -142,6 +142,12 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(t.strip(',.:;«»"–').lower() for t in text.split())
 
 
+def _asked_names(question: str) -> frozenset[str]:
+    """The name words of the question, lower case (not English «I»), that the lines
+    around a contact detail or a photo credit must hold for it to be theirs."""
+    return frozenset(w.lower() for w in names(question) if len(w) > 1)
+
+
 def _pronoun_words(text: str) -> frozenset[str]:
     """The words of `text` that may be pronouns: «her» only in English."""
     found = _words(text)
@@ -444,7 +450,7 @@ class Answerer:
         for row, sid in enumerate(ids):
             text = data.sentence_text(sid)
             slot = slot_filled(question, text)
-            if slot and contact is not None and names(question):  # a number, but whose?
+            if slot and contact is not None and _asked_names(question):  # a number, but whose?
                 slot = self._contact_owner(sid, contact, question) is not None
             rows[row, READER_COLUMNS:] = (
                 dense[row],
@@ -527,9 +533,10 @@ class Answerer:
         p = float(answer_probability(reader.scorer, confidence[None, :], crosslingual=english)[0])
         # A phone number or e-mail address asked for, on a contact line under the name of
         # the person asked about, is answered whatever the probability: no dev question
-        # asks for one, and the line cannot say more than that.
+        # asks for one, and the line cannot say more than that. So is a photo credit
+        # under a caption that names everyone asked about.
         owner = self._contact_owner(best, info["contact"], question)
-        credit = self._photo_credit(best, question)  # so is a photo credit under a caption naming them
+        credit = self._photo_credit(best, question)
         weak = p < (reader.threshold_crosslingual if english else reader.threshold)
         if weak and w.abstain and owner is None and not credit:
             return Answer(question, None, True, round(p, 4), (), passages, notice=notice)
@@ -719,11 +726,12 @@ class Answerer:
     def _contact_owner(self, sid: int, contact: re.Pattern | None, question: str) -> int | None:
         """For a contact line answering a question about a contact detail: the nearest line
         above it (`_contact_block`) holding every name word of the question («Bjerkman»
-        in «Marianne Jansson Bjerkman,»; not «Ola Nordmann» in «Kari Nordmann,»); None
-        otherwise."""
+        in «Marianne Jansson Bjerkman,»; not «Ola Nordmann» in «Kari Nordmann,»); for a
+        question for how to reach someone, the top line of the block, where the block and
+        the contact line together hold those words; None otherwise."""
         if contact is None or not contact.search(self.data.sentence_text(sid)):
             return None  # every other question: no name reading on the way to the answer
-        asked = {w.lower() for w in names(question) if len(w) > 1}  # not English «I»
+        asked = _asked_names(question)
         if not asked:
             return None
         block = self._contact_block(sid, contact)
@@ -742,7 +750,7 @@ class Answerer:
         text = self.data.sentence_text(sid)
         if not photo_credit_asked(question) or not slot_filled(question, text):
             return False
-        asked = {w.lower() for w in names(question) if len(w) > 1}
+        asked = _asked_names(question)
         art, start, _ = self.data.sentences[sid]
         body = self.data.articles[art].text
         paragraph = body[body.rfind("\n\n", 0, start) + 1 : start]
