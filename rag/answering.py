@@ -46,6 +46,7 @@ from rag.questions import (
     person_asked_about,
     photo_credit_asked,
     phrase_overlap,
+    pronoun_words,
     question_type,
     replace_pronoun,
     short_answer,
@@ -127,7 +128,6 @@ _PERSONAL = frozenset("han hun ho he she".split())
 _CREDIT_RE = re.compile(r"(?:foto|photo|ill(?:ustrasjon)?|grafikk|kilde)\b\s*:", re.I)
 _PERSON_PRONOUNS = _PERSONAL | frozenset("hans hennes hennar his her".split())
 _PRONOUN_START = frozenset("han hun ho de dei hans hennes hennar deres deira he she they his her their".split())
-_HERE = frozenset({"her"})  # English «her», Norwegian «here»: «Her er målet …» leans on nothing
 
 
 def _rank_reader(rows: np.ndarray) -> None:
@@ -149,9 +149,8 @@ def _asked_names(question: str) -> frozenset[str]:
 
 
 def _pronoun_words(text: str) -> frozenset[str]:
-    """The words of `text` that may be pronouns: «her» only in English."""
-    found = _words(text)
-    return found if is_english(text) else found - _HERE
+    """The words of `text` that may be pronouns (`pronoun_words`)."""
+    return pronoun_words(_words(text), text)
 
 
 def earlier_questions(history: list[str] | tuple[str, ...]) -> list[str]:
@@ -447,10 +446,11 @@ class Answerer:
                 _rank_reader(rows)
                 rows[:, FEATURES.index("reader_context")] = self.reader_context(ids, reading)
         counted = asks_count_of(question)
+        whose = contact is not None and bool(_asked_names(question))  # a number, but whose?
         for row, sid in enumerate(ids):
             text = data.sentence_text(sid)
             slot = slot_filled(question, text)
-            if slot and contact is not None and _asked_names(question):  # a number, but whose?
+            if slot and whose:
                 slot = self._contact_owner(sid, contact, question) is not None
             rows[row, READER_COLUMNS:] = (
                 dense[row],

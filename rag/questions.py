@@ -68,10 +68,14 @@ def is_follow_up(question: str) -> bool:
 
 
 def has_pronoun(question: str) -> bool:
-    """Whether the question points back with a pronoun (han, den, det, de, hans, it …).
-    «her» is one only in English: in Norwegian it is «here» («Hvor mange jobber her?»)."""
-    toks = words(question)
-    return any(t in _FOLLOW_UP_WORDS for t in toks if t != "her") or ("her" in toks and is_english(question))
+    """Whether the question points back with a pronoun (han, den, det, de, hans, it …)."""
+    return bool(pronoun_words(frozenset(words(question)), question) & _FOLLOW_UP_WORDS)
+
+
+def pronoun_words(found: frozenset[str], text: str) -> frozenset[str]:
+    """The words `found` in `text` that may be pronouns: «her» only in English; in
+    Norwegian it is «here» («Hvor mange jobber her?», «Her er målet …»)."""
+    return found - {"her"} if "her" in found and not is_english(text) else found
 
 
 _PERSONAL_RE = re.compile(r"\b(han|hun|ho|honom|henne|hans|hennes|hennar)\b", re.I)
