@@ -161,8 +161,8 @@ def test_browser_question_answer_citation_feedback(app):
         page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
         page.locator("#rag-chat button[aria-label='Like']").last.click()
         feedback_file = settings.home / "feedback.jsonl"
-        for _ in range(50):
-            if feedback_file.exists():
+        for _ in range(50):  # the server opens the file, then writes the row: wait for a whole line
+            if feedback_file.exists() and feedback_file.read_text(encoding="utf-8").endswith("\n"):
                 break
             time.sleep(0.1)
         row = json.loads(feedback_file.read_text(encoding="utf-8").splitlines()[-1])
