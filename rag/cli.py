@@ -173,7 +173,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_reader(args, settings: Settings) -> int:
     from rag.eval.norquad import load_norquad
-    from rag.eval.runner import GOLD, read_gold
+    from rag.eval.runner import GOLD, WRITTEN, read_gold
     from rag.reader import READER_DIR
     from rag.reader_pipeline import train_reader
 
@@ -190,6 +190,7 @@ def cmd_reader(args, settings: Settings) -> int:
         adapters=args.adapters,
         log=lambda msg: print(msg, file=sys.stderr, flush=True),
         progress=lambda label: _progress_bar(label, unit="steg"),
+        written_rows=read_gold(WRITTEN),
     )
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0

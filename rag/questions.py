@@ -225,6 +225,13 @@ _NUMBER_WORDS = frozenset(
 _NUMBER = r"(?:\d+(?:[,.]\d+)?|" + "|".join(sorted(_NUMBER_WORDS)) + r")"
 _AGE_RE = re.compile(r"\(\d{1,3}\)|\b\d{1,3}-åring|\b" + _NUMBER + r"\s+år\b", re.I)
 _YEAR_RE = re.compile(r"\b1[0-9]\d\d\b|\b20\d\d\b|\b\d{3,4}-tallet")
+# A date to the day: «10. mai», «1. oktober 2022», «10.05.2022», «May 10» (with a day
+# beside it, English «may» is the month).
+_DAY_MONTHS = "|".join([*_MONTHS, "may"])
+_DAY_RE = re.compile(
+    rf"\b\d{{1,2}}\.\s*(?:{_DAY_MONTHS})\b|\b\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}})\b|\b(?:{_DAY_MONTHS})\s+\d{{1,2}}\b",
+    re.I,
+)
 # «2,5 år», «de 2,5 årene», «to måneder», «halvannet år», «et halvt år», «tre tiår»
 _DURATION_RE = re.compile(
     r"\b(?:" + _NUMBER + r"|halvannet|halvanna|halvt|halvannen)\s+"
@@ -276,7 +283,8 @@ def slot_filled(question: str, text: str) -> bool:
     """Does `text` hold the kind of value the question asks for, where one can tell?
 
     "Hvor mange politikere …" needs a number next to "politikere"; "hvor gammel" an age;
-    "hvor lenge" a duration; "hvilket år" a year; "hvor mye kostet", "hva tjener" an amount; a
+    "hvor lenge" a duration; "hvilket år" a year; "hvilken dato" a day («10. mai», not
+    «2021»); "hvor mye kostet", "hva tjener" an amount; a
     question about a phone number or an e-mail address, one of those. Other
     questions pass: "når" is answered by dates, weekdays and whole clauses alike.
     """
@@ -335,6 +343,8 @@ def _slot_rule(question: str) -> tuple[re.Pattern | str | None, frozenset[str] |
         return _MONEY_RE, None
     if re.search(r"\b(?:hvilket|kva|which|what) (?:år|year)\b", q):
         return _YEAR_RE, None
+    if re.search(r"\b(?:hvilken|hvilket|kva|which|what) (?:dato|date)\b", q):
+        return _DAY_RE, None
     match = _HOW_MANY_RE.match(q)
     if match:
         if is_english(question):

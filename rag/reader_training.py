@@ -206,11 +206,19 @@ def accuracy(embed_questions, embed_sentences, items: list[Item]) -> float:
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50, leave_out: tuple[int, ...] = ()
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = 1.0,
+    iterations: int = 50,
+    leave_out: tuple[int, ...] = (),
+    weight: np.ndarray | None = None,
 ) -> dict:
     """L2-regularised logistic regression by Newton's method on standardised features;
-    the columns `leave_out` get coefficient 0 (their mean and scale are still kept)."""
-    mean, scale = x.mean(axis=0), x.std(axis=0)
+    the columns `leave_out` get coefficient 0 (their mean and scale are still kept).
+    `weight` counts each row that many times (in the standardising too); default 1."""
+    weight = np.ones(len(x)) if weight is None else np.asarray(weight, dtype=float)
+    mean = np.average(x, axis=0, weights=weight)
+    scale = np.sqrt(np.average((x - mean) ** 2, axis=0, weights=weight))
     scale[scale < 1e-6] = 1.0
     read = [c for c in range(x.shape[1]) if c not in leave_out]
     z = np.hstack([((x - mean) / scale)[:, read], np.ones((len(x), 1))])
@@ -219,8 +227,8 @@ def fit_logistic(
     penalty[-1] = 0.0
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-(z @ w)))
-        grad = z.T @ (p - y) + penalty * w
-        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        grad = z.T @ (weight * (p - y)) + penalty * w
+        hess = (z * (weight * p * (1 - p))[:, None]).T @ z + np.diag(penalty) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-7:

@@ -110,6 +110,12 @@ def test_person_asked_about(question, person):
         ("Hvor gammel er han?", "Han er fra Halden.", False),
         ("Hvilket år ble klyngen etablert?", "Klyngen ble etablert i 2009.", True),
         ("Hvilket år ble klyngen etablert?", "Klyngen ble etablert av fire bedrifter.", False),
+        # A date to the day, not a year or a month
+        ("Hvilken dato var møtet?", "Hensikten med møtet 10. mai var å øke kunnskapen.", True),
+        ("Hvilken dato var møtet?", "Møtet ble holdt 10.05.2022 i Halden.", True),
+        ("Hvilken dato ble innspillet publisert?", "I Hurdal-plattformen fra 2021 slo regjeringen fast …", False),
+        ("Kva dato var årsmøtet?", "På årsmøtet i juni ble Mette Fritsch valgt.", False),
+        ("What date was the meeting?", "The meeting was held on May 10.", True),
         ("Hvor gammel var hun?", "Hun var atten år.", True),
         ("Hvor lenge har hun jobbet der?", "De 2,5 årene hos selskapet kommer godt med.", True),
         ("Hvor lenge har hun jobbet der?", "Hun har jobbet der i halvannet år.", True),

@@ -73,6 +73,46 @@ def test_logistic_scorer_learns_and_is_calibrated():
     assert ((scorer_probability(without, x) > 0.5) == (y > 0.5)).mean() < ((p > 0.5) == (y > 0.5)).mean()
 
 
+def test_a_weighted_row_counts_as_that_many_copies():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 2))
+    y = (x[:, 0] + rng.normal(size=300) > 0.3).astype(float)
+    weight = rng.integers(1, 4, size=300)
+    weighted = fit_logistic(x, y, weight=weight)
+    repeated = fit_logistic(np.repeat(x, weight, axis=0), np.repeat(y, weight))
+    for key in ("mean", "scale", "coef"):
+        assert np.allclose(weighted[key], repeated[key], atol=1e-6)
+    assert abs(weighted["bias"] - repeated["bias"]) < 1e-6
+    assert not np.allclose(weighted["coef"], fit_logistic(x, y)["coef"], atol=1e-3)
+
+
+def test_written_training_questions_hold_their_answers_and_are_far_from_every_held_out_gold_row():
+    import re
+    from pathlib import Path
+
+    from rag.corpus import load_articles
+    from rag.eval.runner import GOLD, WRITTEN, read_gold
+
+    def flat(text):
+        return " ".join(text.split()).lower()
+
+    def words(text):
+        return set(re.findall(r"\w+", text.lower()))
+
+    shipped = load_articles(Path(__file__).parents[1] / "data" / "articles").articles
+    seeds = flat(" ".join(a.text for a in shipped))
+    written, held_out = read_gold(WRITTEN), read_gold(GOLD)[1::2]
+    assert len(written) >= 100 and len({row["id"] for row in written}) == len(written)
+    for row in written:
+        if row["unanswerable"]:
+            assert not row["answers"] and not row["evidence"]
+        else:
+            assert row["answers"] and all(flat(n) in seeds for n in [*row["answers"], row["evidence"]]), row["id"]
+        # No rewording of a held-out question: under 40 % of their words shared.
+        asked = words(row["question"])
+        assert all(len(asked & words(g["question"])) < 0.4 * len(asked | words(g["question"])) for g in held_out)
+
+
 def test_threshold_keeps_wrong_abstentions_bounded():
     best = np.array([0.9, 0.8, 0.7, 0.2, 0.3, 0.1])
     correct = np.array([True, True, True, False, False, False])
