@@ -201,6 +201,8 @@ def test_answer_check_folds_case_quotes_and_dashes():
 
 
 def test_shipped_reader_records_its_provenance():
+    from rag.eval.runner import WRITTEN, read_gold
+
     config = load_config()
     assert config["features"] == list(FEATURES)
     assert len(config["scorer"]["coef"]) == len(config["scorer"]["select"]) == len(FEATURES)
@@ -211,6 +213,7 @@ def test_shipped_reader_records_its_provenance():
     assert 0.0 <= config["threshold"] < 1.0 and 0.0 <= config["threshold_crosslingual"] < 1.0
     assert config["held_out"]["norquad_odd_acc_at_1_in_context"] > 0.5
     assert config["data"]["synthetic_questions"] > 0
+    assert config["data"]["written_questions"] == len(read_gold(WRITTEN))  # trained with the file as shipped
     assert (READER_DIR / "adapter_model.safetensors").stat().st_size < 10_000_000
 
 
