@@ -39,6 +39,7 @@ from rag.questions import (
     coverage,
     focus_terms,
     has_pronoun,
+    holds_kind,
     is_english,
     is_follow_up,
     is_heading,
@@ -638,7 +639,7 @@ class Answerer:
         row_of = {sid: row for row, sid in enumerate(ids)}
         for other, pair, text in self._neighbour_pairs(best, row_of):
             close = select[row_of[other]] >= select[best_row] - NEIGHBOUR_MARGIN
-            if close or type_match(kind, text, asked) > type_match(kind, self.data.sentence_text(best), asked):
+            if close or type_match(kind, text, asked) > holds_kind(kind, self.data.sentence_text(best), asked):
                 return pair
         return [best]
 

@@ -133,7 +133,7 @@ def question_type(question: str) -> str | None:
         return "number"
     if _PHONE_Q_RE.search(q):  # «Hva er telefonnummeret til …?»
         return "number"
-    if re.search(r"^(når|kva tid|when)\b|\b(hvilket|kva|which|what) (år|dato|year|date)\b", q):
+    if re.search(r"^(når|kva tid|when)\b|\b(hvilket|hvilken|kva|which|what) (år|dato|year|date)\b", q):
         return "date"
     if re.search(
         r"\b(hvilken|hvilket|kva for ein|which|what) (by|land|sted|stad|kommune|fylke|city|country|town)\b", q
@@ -223,6 +223,22 @@ _NUMBER_WORDS = frozenset(
     "sytten atten nitten tjue tretti tredve førti femti seksti sytti åtti nitti hundre tusen".split()
 )
 _NUMBER = r"(?:\d+(?:[,.]\d+)?|" + "|".join(sorted(_NUMBER_WORDS)) + r")"
+# A count in words before the thing counted («to timer», «tre klynger»); not the
+# articles «en», «ett», «ei» that look like «one».
+_COUNT_WORD_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(_NUMBER_WORDS - {"en", "ett", "ei", "ein", "eit"})) + r")\s+[a-zæøå]", re.I
+)
+
+
+def holds_kind(kind: str | None, text: str, asked_text: str) -> bool:
+    """`type_match`, and for a number also a count in words («to timer»): what the
+    quoting step asks of a sentence before it adds a neighbour for the asked value (the
+    scorer's column stays `type_match`)."""
+    if kind == "number" and _COUNT_WORD_RE.search(text):
+        return True
+    return type_match(kind, text, asked_text)
+
+
 _AGE_RE = re.compile(r"\(\d{1,3}\)|\b\d{1,3}-åring|\b" + _NUMBER + r"\s+år\b", re.I)
 _YEAR_RE = re.compile(r"\b1[0-9]\d\d\b|\b20\d\d\b|\b\d{3,4}-tallet")
 # A date to the day: «10. mai», «1. oktober 2022», «10.05.2022», «May 10» (with a day

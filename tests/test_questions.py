@@ -265,3 +265,13 @@ def test_speakers_are_the_names_after_a_speech_verb():
     )
     assert speakers(text) == {"Fritsch", "Inge", "Michael", "Bilet"}
     assert not speakers(text) & {"Cluster", "Applied", "AI", "NCE"}
+
+
+def test_a_count_in_words_holds_the_number_asked_for_when_quoting():
+    from rag.questions import holds_kind, type_match
+
+    text = "I løpet av to timer med presentasjoner fikk deltakerne muligheten."
+    assert holds_kind("number", text, "Hvor lenge varte presentasjonene?")
+    assert not type_match("number", text, "Hvor lenge varte presentasjonene?")  # the scorer's column: digits
+    assert not holds_kind("number", "Det ble en fin dag og ett godt møte.", "Hvor mange kom?")  # articles
+    assert holds_kind("number", "Det kom 20 politikere.", "Hvor mange kom?")

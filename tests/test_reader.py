@@ -113,6 +113,20 @@ def test_written_training_questions_hold_their_answers_and_are_far_from_every_he
         assert all(len(asked & words(g["question"])) < 0.4 * len(asked | words(g["question"])) for g in held_out)
 
 
+def test_every_answerable_written_question_becomes_a_training_question_for_the_adapters():
+    from pathlib import Path
+
+    from rag.corpus import load_articles
+    from rag.eval.runner import WRITTEN, read_gold
+    from rag.reader_training import gold_items
+
+    texts = [a.text for a in load_articles(Path(__file__).parents[1] / "data" / "articles").articles]
+    answerable = [row for row in read_gold(WRITTEN) if not row["unanswerable"]]
+    items = gold_items(read_gold(WRITTEN), texts)  # the pipeline passes all rows; unanswerable ones drop out
+    assert len(items) == len(answerable)
+    assert all(item.positives for item in items)
+
+
 def test_threshold_keeps_wrong_abstentions_bounded():
     best = np.array([0.9, 0.8, 0.7, 0.2, 0.3, 0.1])
     correct = np.array([True, True, True, False, False, False])
