@@ -11,7 +11,8 @@ from rag.errors import DataError
 from rag.eval.metrics import KS, LOWER_IS_BETTER, score_row, summarise
 
 GOLD = Path(__file__).parent / "data" / "seed_qa.jsonl"
-# Questions written over the seed articles to train the reader's confidence model; not gold.
+# Questions written over the seed articles to train the reader (its adapters, the answerable
+# ones; its confidence model, all); not gold.
 WRITTEN = Path(__file__).parent / "data" / "seed_train_qa.jsonl"
 PASSAGES = 10
 LATENCY_TOLERANCE = 1.25  # latency counts as worse only beyond 25 % slower

@@ -147,8 +147,8 @@ def train_reader(
     (questions written over the seed articles for training, none of them gold): the
     answerable ones are training questions for the adapters (in the folds like the others:
     on dev, the reader alone chose the answer sentence for 0.732 -> 0.775 of them out of
-    fold), and all of them train the confidence model, not the choice. `progress(label)` gives a progress bar's update function
-    (`update(done, total)`) for each long step."""
+    fold), and all of them train the confidence model, not the choice. `progress(label)`
+    gives a progress bar's update function (`update(done, total)`) for each long step."""
     from rag.index import Engine, run_build
 
     t0 = time.perf_counter()
@@ -162,7 +162,7 @@ def train_reader(
 
     nq_train = nq_items(dev_nq)
     gold_train = gold_items(gold_dev, seed_texts)
-    written_train = gold_items(list(written_rows), seed_texts)
+    written_train = gold_items(written_rows, seed_texts)
     train_items = nq_train + gold_train + written_train
     synthetic = synthetic_training_items(norquad_articles, test_nq, nq_train)
     parts, trained = fold_split(train_items)
@@ -247,8 +247,8 @@ def train_reader(
     written = sources == "written"
     x_all, y_all = np.vstack(feats), np.concatenate(labels)
     group = np.concatenate([np.full(len(y), n) for n, y in enumerate(labels)])  # question number
-    # Candidates of the training questions asked as they are (the written ones train only
-    # the confidence model, below).
+    # Candidates of the training questions asked as they are (the written ones train the
+    # confidence model, below, not the choice).
     asked_as_is = (kinds == "") & ~written
     real = np.repeat(asked_as_is, [len(y) for y in labels])
     # The probability that a sentence holds the answer reads no rank: every question's best
