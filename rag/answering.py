@@ -39,7 +39,6 @@ from rag.questions import (
     coverage,
     focus_terms,
     has_pronoun,
-    holds_kind,
     is_english,
     is_follow_up,
     is_heading,
@@ -144,9 +143,9 @@ def _words(text: str) -> frozenset[str]:
 
 
 def _asked_names(question: str) -> frozenset[str]:
-    """The name words of the question, lower case (not English «I»), that the lines
-    around a contact detail or a photo credit must hold for it to be theirs."""
-    return frozenset(w.lower() for w in names(question) if len(w) > 1)
+    """The name words of the question, lower case, that the lines around a contact detail
+    or a photo credit must hold for it to be theirs."""
+    return frozenset(w.lower() for w in names(question))
 
 
 def _pronoun_words(text: str) -> frozenset[str]:
@@ -639,7 +638,7 @@ class Answerer:
         row_of = {sid: row for row, sid in enumerate(ids)}
         for other, pair, text in self._neighbour_pairs(best, row_of):
             close = select[row_of[other]] >= select[best_row] - NEIGHBOUR_MARGIN
-            if close or type_match(kind, text, asked) > holds_kind(kind, self.data.sentence_text(best), asked):
+            if close or type_match(kind, text, asked) > type_match(kind, self.data.sentence_text(best), asked):
                 return pair
         return [best]
 

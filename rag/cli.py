@@ -453,7 +453,7 @@ def _engine(settings: Settings):
         why = f"Fant ingen indeks i {settings.index_dir}; bygger den fra {settings.articles_dir} …"
     elif _older_analyzer(current):  # after an upgrade: the vectors are reused, so this takes seconds
         why = (
-            f"Indeksen i {settings.index_dir} ble bygget med en eldre norsk ordanalyse; "
+            f"Indeksen i {settings.index_dir} ble bygget med en eldre norsk tekstanalyse; "
             f"bygger den på nytt fra {settings.articles_dir} (embeddingene gjenbrukes) …"
         )
     else:

@@ -15,8 +15,10 @@ from functools import lru_cache
 
 import Stemmer
 
-# Bump when `terms()` changes: an index's BM25 side is only valid with the analyzer it was built with.
-ANALYZER_VERSION = 4
+# Bump when `terms()` or `split_sentences()` changes: an index's BM25 side and its chunks are
+# only valid with the analyzer they were built with (5: «kl.», «pr.», «gnr.» and initials
+# like «H.C.» no longer end a sentence).
+ANALYZER_VERSION = 5
 
 WORD_RE = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 
@@ -47,8 +49,10 @@ STOPWORDS = frozenset(
 # Abbreviations whose final period does not end a sentence.
 _ABBREVIATIONS = frozenset(
     "f.eks bl.a dvs osv mv ca nr kr mill mrd jf pga etc mht iht evt inkl ekskl tlf ref "
-    "dr prof st m.fl m.m o.l t.o.m f.o.m e.l ifm".split()
+    "dr prof st m.fl m.m o.l t.o.m f.o.m e.l ifm kl pr gnr bnr".split()
 )
+# Initials before a surname: «H.C. Andersen», «N.F.S. Grundtvig».
+_INITIALS_RE = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 
 _SENT_END_RE = re.compile(r"[.!?…]+[»”\"')\]]*\s+|\n\s*")
 _MIN_PART_ZIPF = 2.5
@@ -196,9 +200,11 @@ def _ends_sentence(text: str, punct: int, cut: int, end: int) -> bool:
     if nxt.islower():
         return False
     if text[punct] == ".":
-        word = text[max(0, punct - 8) : punct].split()[-1:] or [""]
-        token = word[0].lower().lstrip('(«"')
+        word = (text[max(0, punct - 8) : punct].split()[-1:] or [""])[0].lstrip('(«"')
+        token = word.lower()
         if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            return False
+        if word[:1].isupper() and _INITIALS_RE.fullmatch(word):
             return False
     return True
 

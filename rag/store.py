@@ -180,7 +180,7 @@ def read_manifest(folder: Path, check_analyzer: bool = True) -> dict:
         )
     if check_analyzer and older_analyzer(manifest):
         raise IndexLoadError(
-            f"indeksen i {folder} ble bygget med en eldre norsk ordanalyse "
+            f"indeksen i {folder} ble bygget med en eldre norsk tekstanalyse "
             f"(versjon {manifest.get('analyzer_version')}, nå {ANALYZER_VERSION}). Kjør `rag build` for å bygge den på nytt."
         )
     return manifest

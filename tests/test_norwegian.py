@@ -32,6 +32,21 @@ def test_sentences_respect_abbreviations_and_dates():
     ]
 
 
+def test_clock_times_counts_and_initials_do_not_end_a_sentence():
+    text = (
+        "Politiet opplyste kl. 19.33 at det brant. Gården (gnr. 108) er gammel. "
+        "Dikteren H.C. Andersen kom. Han bodde i USA. Det var i 602 f.Kr. Neste."
+    )
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Politiet opplyste kl. 19.33 at det brant.",
+        "Gården (gnr. 108) er gammel.",
+        "Dikteren H.C. Andersen kom.",
+        "Han bodde i USA.",
+        "Det var i 602 f.Kr.",
+        "Neste.",
+    ]
+
+
 def test_a_short_label_line_and_the_line_under_it_are_one_sentence():
     text = "KONTAKT:\n\nEli Haugerud\nTelefon:\n+47 995 44 711\nFAKTA:\n\n• Punkt.\nDette er en lang innledning med mange ord:\nneste linje"
     assert [text[s:e] for s, e in split_sentences(text)] == [

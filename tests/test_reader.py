@@ -171,13 +171,17 @@ def test_the_crosslingual_model_reads_no_word_coverage():
 def test_every_training_question_gets_a_fold_adapter_that_never_trained_on_it():
     from rag.reader_pipeline import fold_split
 
-    items = [f"q{n}" for n in range(10)]
-    parts, trained = fold_split(items, folds=3)
+    items = [f"q{n}" for n in range(30)]
+    parts, trained = fold_split(items, folds=3, key=str)
     assert sorted(q for part in parts.values() for q in part) == sorted(items)  # each question in one part
+    assert all(part for part in parts.values())
     for name, part in parts.items():
         assert not set(part) & set(trained[name])  # the fold adapter never saw its part
         assert sorted(part + trained[name]) == sorted(items)  # and saw everything else
     assert trained["final"] == items
+    # a question that joins moves no other to another fold
+    grown, _ = fold_split(["new question", *items], folds=3, key=str)
+    assert all([q for q in grown[name] if q != "new question"] == part for name, part in parts.items())
 
 
 @pytest.mark.embedder

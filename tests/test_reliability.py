@@ -131,7 +131,7 @@ def test_an_index_from_an_older_analyzer_is_rebuilt_on_first_ask(fake_settings, 
         ]
     )
     out, err = capsys.readouterr()
-    assert code == 0 and "eldre norsk ordanalyse" in err and json.loads(out)["passages"]
+    assert code == 0 and "eldre norsk tekstanalyse" in err and json.loads(out)["passages"]
     rebuilt = json.loads((fake_settings.index_dir / "current" / "manifest.json").read_text())
     assert rebuilt["analyzer_version"] == manifest["analyzer_version"] + 1
 
