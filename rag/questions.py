@@ -210,7 +210,8 @@ _REASON_RE = re.compile(
 
 
 def type_match(kind: str | None, text: str, asked_text: str) -> bool:
-    """Does `text` hold a thing of the asked kind that the conversation does not already name?"""
+    """Does `text` hold a thing of the asked kind that the conversation does not already
+    name? A number is one in digits or a count in words («to timer»)."""
     if kind is None:
         return False
     if kind == "reason":
