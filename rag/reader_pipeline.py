@@ -75,15 +75,13 @@ SEED_WEIGHT = 30.0
 SYNTHETIC_EPOCHS = 3
 
 
-def fold_split(
-    items: list, folds: int = FOLDS, key=lambda item: item.question
-) -> tuple[dict[str, list], dict[str, list]]:
+def fold_split(items: list, folds: int = FOLDS) -> tuple[dict[str, list], dict[str, list]]:
     """The parts the training questions fall into ("foldK": those whose question hashes to
     K-1 modulo `folds`), and what each adapter trains on: "foldK" on every part but the
     K-th, "final" on all. By hash, not by position: a question that joins or leaves the
     training data (a new written row, a sentence split that makes one answerable) moves no
     other question to another fold, so adapters trained before still fit the parts."""
-    part_of = [int(hashlib.sha1(key(item).encode("utf-8")).hexdigest(), 16) % folds for item in items]
+    part_of = [int(hashlib.sha1(item.question.encode("utf-8")).hexdigest(), 16) % folds for item in items]
     parts = {f"fold{k + 1}": [i for i, p in zip(items, part_of) if p == k] for k in range(folds)}
     trained = {name: [i for other, part in parts.items() if other != name for i in part] for name in parts}
     return parts, trained | {"final": list(items)}

@@ -170,18 +170,27 @@ def test_the_crosslingual_model_reads_no_word_coverage():
 
 def test_every_training_question_gets_a_fold_adapter_that_never_trained_on_it():
     from rag.reader_pipeline import fold_split
+    from rag.reader_training import Item
 
-    items = [f"q{n}" for n in range(30)]
-    parts, trained = fold_split(items, folds=3, key=str)
-    assert sorted(q for part in parts.values() for q in part) == sorted(items)  # each question in one part
+    def item(question):
+        return Item(question, ("Kari Nordmann leder klyngen.", "Det regnet."), frozenset({0}))
+
+    items = [item(f"q{n}") for n in range(30)]
+    parts, trained = fold_split(items, folds=3)
+
+    def asked(part):
+        return sorted(i.question for i in part)
+
+    assert asked(i for part in parts.values() for i in part) == asked(items)  # each question in one part
     assert all(part for part in parts.values())
     for name, part in parts.items():
-        assert not set(part) & set(trained[name])  # the fold adapter never saw its part
-        assert sorted(part + trained[name]) == sorted(items)  # and saw everything else
+        assert not set(asked(part)) & set(asked(trained[name]))  # the fold adapter never saw its part
+        assert asked(part + trained[name]) == asked(items)  # and saw everything else
     assert trained["final"] == items
     # a question that joins moves no other to another fold
-    grown, _ = fold_split(["new question", *items], folds=3, key=str)
-    assert all([q for q in grown[name] if q != "new question"] == part for name, part in parts.items())
+    new = item("new question")
+    grown, _ = fold_split([new, *items], folds=3)
+    assert all([q for q in grown[name] if q != new] == part for name, part in parts.items())
 
 
 @pytest.mark.embedder
