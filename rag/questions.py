@@ -24,6 +24,8 @@ _MONTHS = (
 ).split()
 _DATE_RE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(?:\d{1,2}\.\s*)?(?:" + "|".join(_MONTHS) + r")\b", re.I)
 _CAPITALISED_WORD_RE = re.compile(r"\b(?:[A-ZÆØÅ]|[a-zæøå][A-ZÆØÅ])[\wæøåéÆØÅ+&-]*")  # «eSmart» too
+# Initials that end the text before a word: «Ole J.», «H.C.» (then the word after is a surname).
+_INITIALS_END_RE = re.compile(r"(?:^|\s)(?:[A-ZÆØÅ]\.)+$")
 _NUMBER_RE = re.compile(r"\d[\d.,]*(?:\s?\d{3})*")
 _PLACE_RE = re.compile(r"\b(?:i|på|fra|til)\s+[A-ZÆØÅ][a-zæøå]+")
 
@@ -418,14 +420,19 @@ def focus_terms(question: str, drop_kind_noun: bool = False) -> dict[str, float]
 
 
 def names(text: str) -> list[str]:
-    """Capitalised words that are names: inside a sentence, or rare as ordinary words. One
-    letter is English «I» or an initial, not a name."""
+    """Capitalised words that are names: inside a sentence (after initials too: «Ole J.
+    Strand»), or rare as ordinary words. One letter is English «I» or an initial, not a name."""
     out = []
     for m in _CAPITALISED_WORD_RE.finditer(text):
         word = m.group()
         if len(word) < 2:
             continue
-        inside = m.start() > 0 and text[m.start() - 1] == " " and text[: m.start()].strip()[-1:] not in ".!?–:"
+        before = text[: m.start()].strip()
+        inside = (
+            m.start() > 0
+            and text[m.start() - 1] == " "
+            and (before[-1:] not in ".!?–:" or _INITIALS_END_RE.search(before) is not None)
+        )
         head = word.split("-")[0].lower()
         if inside or zipf(head) < 3.5:
             out.append(word)

@@ -185,6 +185,10 @@ def test_type_match(kind, text, asked, matches):
         ("Hvem leder klyngen i Halden?", ["Halden"]),
         ("Hvem leder klyngen?", []),
         ("What do I know about Ole Hansen?", ["Ole", "Hansen"]),  # English «I» is no name
+        ("Møtet ledes av Ole J. Strand.", ["Ole", "Strand"]),  # a common word after an initial is a surname
+        ("Det sier H.C. Lie i dag.", ["Lie"]),
+        ("Han kom hjem. Strand er fin.", []),  # after a sentence's end it is an ordinary word
+        ("Det var i USA. Strand er fin.", ["USA"]),
     ],
 )
 def test_names(text, found):
