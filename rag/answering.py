@@ -38,6 +38,7 @@ from rag.questions import (
     contact_detail,
     coverage,
     focus_terms,
+    genders_clash,
     has_pronoun,
     is_english,
     is_follow_up,
@@ -46,6 +47,7 @@ from rag.questions import (
     person_asked_about,
     photo_credit_asked,
     phrase_overlap,
+    pronoun_gender,
     pronoun_words,
     question_type,
     replace_pronoun,
@@ -344,7 +346,7 @@ class Answerer:
         rewritten = replace_pronoun(question, person) if person else None
         if rewritten is not None:
             return rewritten, rewritten, False
-        about = self._about(earlier) if has_pronoun(question) else None
+        about = self._about(earlier, question) if has_pronoun(question) else None
         return question, (f"{question} {about}" if about else search_text), True
 
     def _earlier_answer(self, earlier: list[str], n: int) -> Answer:
@@ -374,13 +376,15 @@ class Answerer:
             return None
         return None
 
-    def _about(self, earlier: list[str]) -> str | None:
-        """What the last earlier question was about: its names and the short answer it got."""
+    def _about(self, earlier: list[str], question: str) -> str | None:
+        """What the last earlier question was about: its names and the short answer it got
+        (not a person the question's han or hun cannot point at)."""
         for n in range(len(earlier) - 1, -1, -1):
             if smalltalk_reply(earlier[n]) is not None:
                 continue
             short = self._earlier_answer(earlier, n).short_answer
-            about = names(earlier[n]) + ([short["text"]] if short else [])
+            kept = short and not genders_clash(question, short["text"])
+            about = names(earlier[n]) + ([short["text"]] if kept else [])
             return " ".join(dict.fromkeys(about)) or None
         return None
 
@@ -665,20 +669,23 @@ class Answerer:
             return False
         return not set(names(text)) & self._quoted_people(sid)
 
-    def _quoted_people(self, sid: int) -> frozenset[str]:
-        """The names quoted as speaking in the article of sentence `sid` (`speakers`)."""
-        return speakers(self.data.articles[self.data.sentences[sid][0]].text)
+    def _quoted_people(self, sid: int, gender: str | None = None) -> frozenset[str]:
+        """The names quoted as speaking in the article of sentence `sid` (`speakers`); with
+        `gender`, those a han ("m") or a hun ("f") can point at."""
+        return speakers(self.data.articles[self.data.sentences[sid][0]].text, gender)
 
     def _referent(self, sid: int) -> int | None:
         """The sentence the pronoun of sentence `sid` points back to, among the four
         before it in its article (photo credits and headings skipped): for han/hun, the
-        nearest naming one of the article's quoted people (`speakers`); else the first
+        nearest naming one of the article's quoted people (`speakers`) it can point at
+        (a hun not at «Inge Michael Bilet»); else the first
         that names someone and does not lean back itself (han/hun ...); else the sentence
         just before; None at the start of an article."""
         sentences = self.data.sentences
         art = sentences[sid][0]
-        personal = bool(_pronoun_words(self.data.sentence_text(sid)) & _PERSON_PRONOUNS)
-        people = self._quoted_people(sid) if personal else frozenset()
+        own = self.data.sentence_text(sid)
+        personal = bool(_pronoun_words(own) & _PERSON_PRONOUNS)
+        people = self._quoted_people(sid, pronoun_gender(own)) if personal else frozenset()
         plain = None  # the first sentence back that does not lean back itself, and whether it names someone
         for other in range(sid - 1, max(-1, sid - 5), -1):
             if sentences[other][0] != art:

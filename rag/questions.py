@@ -99,11 +99,70 @@ def person_asked_about(question: str) -> str | None:
     return m.group(1) if all(w in found for w in m.group(1).split()) else None
 
 
+# Common Norwegian first names (after Statistics Norway's lists of the commonest given
+# names), for whether a han or a hun can point at a person. A name on neither list, or on
+# both, says nothing.
+FEMALE_NAMES = frozenset(
+    """agnes aina alice amalie ane anette anita ann anna anne annette astrid aud benedicte
+    benedikte bente berit birgit birgitte bjørg bodil britt camilla caroline cecilie charlotte
+    dagny eli elin elisabeth elise ella ellen emilie emma erna eva frida gerd grete grethe gro
+    gry gunhild gunn guro hanna hannah hanne hege heidi helena helene henriette hilde ida
+    inga ingeborg inger ingrid ingvild irene janne jenny johanne jorunn julia julie kaja
+    karen kari karin karoline katrine kathrine kirsten kjersti kristin kristine laila lena
+    lene liv line linda lisa lise live maja malin maren margit margrethe mari maria
+    marianne marie marit marte marthe martine mathilde merete mette mia mona monica monika
+    nina nora oda ragnhild randi reidun rita ruth sara signe sigrid silje siri sissel
+    sofie solveig stine sunniva synnøve thea tiril tina tone tonje torill torunn tove
+    trine trude turid tuva unni veronica veronika victoria vigdis vilde wenche åse""".split()
+)
+MALE_NAMES = frozenset(
+    """adrian aksel alexander anders andreas arild arne atle audun benjamin bjarne bjørn bård
+    carl christian christoffer dag daniel david dieter egil einar eirik eivind elias emil
+    erik erlend erling espen even filip finn frank frode fredrik gaute geir georg glenn
+    gunnar gustav halvor hans harald helge henrik herman håkon inge isak ivar jakob jan
+    jarle jens joakim johan johannes john jon jonas jostein jørgen jørn karl kenneth kjell
+    kjetil knut kristian kristoffer kåre lars lasse leif ludvig magnus magne marius markus
+    martin mathias michael mikael morten nils nikolai odd oddvar ola olav ole oliver oskar
+    paul per peter petter pål ragnar rasmus reidar robert roger rolf rune sander sebastian
+    sigurd simen sindre sivert stein steinar stian stig sveinung svein sverre terje thomas
+    tobias tom tor torbjørn tore torstein trond trygve ulrik vegard vidar viktor william
+    yngve øystein øyvind""".split()
+)
+_FEMALE_PRONOUNS = frozenset("hun ho henne hennes hennar she her".split())
+_MALE_PRONOUNS = frozenset("han honom hans he him his".split())
+
+
+def pronoun_gender(text: str) -> str | None:
+    """ "f" when the person pronouns of `text` are hun/hennes … (she/her), "m" for han/hans
+    … (he/his), None when it has none or both."""
+    found = {m.group(1).lower() for m in _PERSONAL_RE.finditer(text)}
+    if is_english(text):
+        found |= {m.group(1).lower() for m in _ENGLISH_PERSONAL_RE.finditer(text)}
+    female, male = bool(found & _FEMALE_PRONOUNS), bool(found & _MALE_PRONOUNS)
+    return "f" if female and not male else "m" if male and not female else None
+
+
+def name_gender(name: str) -> str | None:
+    """ "f" or "m" when the first word of `name` is a first name on one list only."""
+    first = (name.split() or [""])[0].lower()
+    female, male = first in FEMALE_NAMES, first in MALE_NAMES
+    return "f" if female and not male else "m" if male and not female else None
+
+
+def genders_clash(text: str, name: str) -> bool:
+    """Whether the han or hun of `text` cannot point at `name` («hun» and «Inge Michael Bilet»)."""
+    said, named = pronoun_gender(text), name_gender(name)
+    return said is not None and named is not None and said != named
+
+
 def replace_pronoun(question: str, name: str) -> str | None:
     """`question` with its han/hun/hans … (he/she/his … in English) replaced by `name`:
     «Hvor gammel er han?» → «Hvor gammel er Ola Nordmann?», «Hva er telefonnummeret
     hennes?» → «Hva er telefonnummeret til Kari?», «Hva er hans rolle?» → «Hva er Olas
-    rolle?»; None when it has no such pronoun."""
+    rolle?»; None when it has no such pronoun, or when the pronoun cannot point at `name`
+    («Hva sa hun?» and «Inge Michael Bilet»)."""
+    if genders_clash(question, name):
+        return None
     if is_english(question):
 
         def english(m: re.Match) -> str:
@@ -447,10 +506,14 @@ _SPEAKER_RE = re.compile(
 
 
 @lru_cache(maxsize=256)
-def speakers(text: str) -> frozenset[str]:
+def speakers(text: str, gender: str | None = None) -> frozenset[str]:
     """The words of the names quoted as speaking in `text` (a news article's people:
-    «forteller Fritsch», «sier Mette Fritsch» give Fritsch and Mette)."""
-    return frozenset(word for m in _SPEAKER_RE.finditer(text) for word in m.group(1).split())
+    «forteller Fritsch», «sier Mette Fritsch» give Fritsch and Mette); with `gender` ("f"
+    or "m"), not those of a name whose first name is the other's (`name_gender`)."""
+    found = (m.group(1).strip() for m in _SPEAKER_RE.finditer(text))
+    return frozenset(
+        word for name in found if gender is None or name_gender(name) in (None, gender) for word in name.split()
+    )
 
 
 @lru_cache(maxsize=50_000)

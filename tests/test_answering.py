@@ -52,6 +52,15 @@ def test_follow_up_uses_the_earlier_question(seed_engine):
     assert alone.abstained or "47" not in (alone.answer or "")
 
 
+def test_a_hun_is_not_read_as_the_man_the_earlier_answer_named(seed_engine):
+    earlier = ["Hvem overtok som leder av NCE Smart Energy Markets?"]  # Inge Michael Bilet
+    his = seed_engine.ask("Hva er telefonnummeret hans?", earlier)
+    assert "Inge Michael Bilet" in his.notice and his.answer.endswith("+47 474 61 228")
+    hers = seed_engine.ask("Hva er telefonnummeret hennes?", earlier)
+    assert "Bilet" not in (hers.notice or "")  # neither read nor searched for with his name
+    assert "474 61 228" not in (hers.answer or "")
+
+
 def test_a_contact_detail_is_quoted_under_the_name_it_belongs_to(seed_engine):
     # The contact lists: «Eli Haugerud, / Leder, … / E-post: … / Telefon: +47 995 44 711»
     # in one article; Bilet's «Telefon: +47 474 61 228» just above «Marianne Jansson Bjerkman,»
