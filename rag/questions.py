@@ -99,9 +99,8 @@ def person_asked_about(question: str) -> str | None:
     return m.group(1) if all(w in found for w in m.group(1).split()) else None
 
 
-# Common Norwegian first names (after Statistics Norway's lists of the commonest given
-# names), for whether a han or a hun can point at a person. A name on neither list, or on
-# both, says nothing.
+# Common Norwegian first names, written by hand for whether a han or a hun can point at a
+# person. A name on neither list, or on both, says nothing.
 FEMALE_NAMES = frozenset(
     """agnes aina alice amalie ane anette anita ann anna anne annette astrid aud benedicte
     benedikte bente berit birgit birgitte bjørg bodil britt camilla caroline cecilie charlotte
@@ -133,8 +132,8 @@ _MALE_PRONOUNS = frozenset("han honom hans he him his".split())
 
 
 def pronoun_gender(text: str) -> str | None:
-    """ "f" when the person pronouns of `text` are hun/hennes … (she/her), "m" for han/hans
-    … (he/his), None when it has none or both."""
+    """Whom the person pronouns of `text` point at: "f" for hun/hennes … (she/her), "m"
+    for han/hans … (he/his), None when it has none or both."""
     found = {m.group(1).lower() for m in _PERSONAL_RE.finditer(text)}
     if is_english(text):
         found |= {m.group(1).lower() for m in _ENGLISH_PERSONAL_RE.finditer(text)}
@@ -143,7 +142,8 @@ def pronoun_gender(text: str) -> str | None:
 
 
 def name_gender(name: str) -> str | None:
-    """ "f" or "m" when the first word of `name` is a first name on one list only."""
+    """Whether `name` is a woman's ("f") or a man's ("m"), by its first word; None when
+    that is on neither list or on both."""
     first = (name.split() or [""])[0].lower()
     female, male = first in FEMALE_NAMES, first in MALE_NAMES
     return "f" if female and not male else "m" if male and not female else None
