@@ -44,6 +44,7 @@ from rag.questions import (
     is_follow_up,
     is_heading,
     names,
+    people_named,
     person_asked_about,
     photo_credit_asked,
     phrase_overlap,
@@ -342,7 +343,7 @@ class Answerer:
         if not follow_up:
             return question, search_text, False
         earlier = earlier_questions(history)[-3:]
-        person = self._person(earlier)
+        person = self._person(earlier, question)
         rewritten = replace_pronoun(question, person) if person else None
         if rewritten is not None:
             return rewritten, rewritten, False
@@ -360,20 +361,24 @@ class Answerer:
             self._earlier_answers[key] = answer
         return answer
 
-    def _person(self, earlier: list[str]) -> str | None:
+    def _person(self, earlier: list[str], question: str) -> str | None:
         """The person the conversation last named in an answer to a hvem question, or
         the one it asked about («Hvem er Mette Fritsch?»: «hun» next is her, not the
-        name her answer holds)."""
+        name her answer holds). When the question's han or hun cannot point at the
+        answer's person, the first one of its gender the answer names in full («hennes»
+        after «Inge Michael Bilet har overtatt … etter Eli Haugerud.» is Eli Haugerud)."""
         for n in range(len(earlier) - 1, -1, -1):
             if question_type(earlier[n]) != "name" or smalltalk_reply(earlier[n]) is not None:
                 continue
             asked = person_asked_about(earlier[n])
             if asked:
                 return asked
-            short = self._earlier_answer(earlier, n).short_answer
-            if short and names(short["text"]):
+            answer = self._earlier_answer(earlier, n)
+            short, gender = answer.short_answer, pronoun_gender(question)
+            if short and names(short["text"]) and not genders_clash(question, short["text"]):
                 return short["text"]
-            return None
+            others = people_named(answer.answer or "", gender) if gender else []
+            return others[0] if others else None
         return None
 
     def _about(self, earlier: list[str], question: str) -> str | None:

@@ -149,6 +149,19 @@ def name_gender(name: str) -> str | None:
     return "f" if female and not male else "m" if male and not female else None
 
 
+def people_named(text: str, gender: str) -> list[str]:
+    """The people of `gender` ("f", "m") that `text` names in full, in order: a run of
+    capitalised words from a first name on that list on («… etter Eli Haugerud.» gives
+    Eli Haugerud for "f")."""
+    found = []
+    for m in _CAPITALISED_NAME_RUN_RE.finditer(text):
+        parts = m.group().split()
+        first = next((i for i, w in enumerate(parts) if name_gender(w) is not None), None)
+        if first is not None and first < len(parts) - 1 and name_gender(parts[first]) == gender:
+            found.append(" ".join(parts[first:]))
+    return found
+
+
 def genders_clash(text: str, name: str) -> bool:
     """Whether the han or hun of `text` cannot point at `name` («hun» and «Inge Michael Bilet»)."""
     said, named = pronoun_gender(text), name_gender(name)

@@ -9,6 +9,7 @@ from rag.questions import (
     is_follow_up,
     name_gender,
     names,
+    people_named,
     person_asked_about,
     pronoun_gender,
     question_type,
@@ -98,6 +99,11 @@ def test_a_pronoun_points_only_at_a_name_of_its_gender():
     assert not genders_clash("Hva sa han til henne?", "Ola Nordmann")  # both: says nothing
     assert pronoun_gender("What did she say?") == "f" and pronoun_gender("Hva er hans rolle?") == "m"
     assert name_gender("Eli Haugerud") == "f" and name_gender("Dieter Hirdes") == "m" and name_gender("Völur") is None
+    text = "Inge Michael Bilet har overtatt som leder av NCE Smart Energy Markets etter Eli Haugerud."
+    assert people_named(text, "f") == ["Eli Haugerud"] and people_named(text, "m") == ["Inge Michael Bilet"]
+    assert people_named("Leder av Cluster for Applied AI, Marianne Jansson Bjerkman, åpnet.", "f") == [
+        "Marianne Jansson Bjerkman"
+    ]
 
 
 @pytest.mark.parametrize(
