@@ -519,11 +519,15 @@ _SPEAKER_RE = re.compile(
 
 
 @lru_cache(maxsize=256)
+def _speaker_names(text: str) -> tuple[str, ...]:
+    return tuple(m.group(1).strip() for m in _SPEAKER_RE.finditer(text))
+
+
 def speakers(text: str, gender: str | None = None) -> frozenset[str]:
     """The words of the names quoted as speaking in `text` (a news article's people:
     «forteller Fritsch», «sier Mette Fritsch» give Fritsch and Mette); with `gender` ("f"
     or "m"), not those of a name whose first name is the other's (`name_gender`)."""
-    found = (m.group(1).strip() for m in _SPEAKER_RE.finditer(text))
+    found = _speaker_names(text)
     return frozenset(
         word for name in found if gender is None or name_gender(name) in (None, gender) for word in name.split()
     )
