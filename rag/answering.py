@@ -43,6 +43,7 @@ from rag.questions import (
     is_english,
     is_follow_up,
     is_heading,
+    name_fits,
     names,
     people_named,
     person_asked_about,
@@ -367,6 +368,7 @@ class Answerer:
         name her answer holds). When the question's han or hun cannot point at the
         answer's person, the first one of its gender the answer names in full («hennes»
         after «Inge Michael Bilet har overtatt … etter Eli Haugerud.» is Eli Haugerud)."""
+        gender = pronoun_gender(question)
         for n in range(len(earlier) - 1, -1, -1):
             if question_type(earlier[n]) != "name" or smalltalk_reply(earlier[n]) is not None:
                 continue
@@ -374,8 +376,8 @@ class Answerer:
             if asked:
                 return asked
             answer = self._earlier_answer(earlier, n)
-            short, gender = answer.short_answer, pronoun_gender(question)
-            if short and names(short["text"]) and not genders_clash(question, short["text"]):
+            short = answer.short_answer
+            if short and names(short["text"]) and name_fits(short["text"], gender):
                 return short["text"]
             others = people_named(answer.answer or "", gender) if gender else []
             return others[0] if others else None

@@ -137,16 +137,25 @@ def pronoun_gender(text: str) -> str | None:
     found = {m.group(1).lower() for m in _PERSONAL_RE.finditer(text)}
     if is_english(text):
         found |= {m.group(1).lower() for m in _ENGLISH_PERSONAL_RE.finditer(text)}
-    female, male = bool(found & _FEMALE_PRONOUNS), bool(found & _MALE_PRONOUNS)
-    return "f" if female and not male else "m" if male and not female else None
+    return _one_gender(bool(found & _FEMALE_PRONOUNS), bool(found & _MALE_PRONOUNS))
 
 
 def name_gender(name: str) -> str | None:
     """Whether `name` is a woman's ("f") or a man's ("m"), by its first word; None when
     that is on neither list or on both."""
     first = (name.split() or [""])[0].lower()
-    female, male = first in FEMALE_NAMES, first in MALE_NAMES
+    return _one_gender(first in FEMALE_NAMES, first in MALE_NAMES)
+
+
+def _one_gender(female: bool, male: bool) -> str | None:
     return "f" if female and not male else "m" if male and not female else None
+
+
+def name_fits(name: str, gender: str | None) -> bool:
+    """Whether a han ("m") or a hun ("f") can point at `name`: unless its first name is
+    the other's. Every name fits `gender` None."""
+    named = name_gender(name)
+    return gender is None or named is None or named == gender
 
 
 def people_named(text: str, gender: str) -> list[str]:
@@ -164,8 +173,7 @@ def people_named(text: str, gender: str) -> list[str]:
 
 def genders_clash(text: str, name: str) -> bool:
     """Whether the han or hun of `text` cannot point at `name` («hun» and «Inge Michael Bilet»)."""
-    said, named = pronoun_gender(text), name_gender(name)
-    return said is not None and named is not None and said != named
+    return not name_fits(name, pronoun_gender(text))
 
 
 def replace_pronoun(question: str, name: str) -> str | None:
@@ -527,10 +535,7 @@ def speakers(text: str, gender: str | None = None) -> frozenset[str]:
     """The words of the names quoted as speaking in `text` (a news article's people:
     «forteller Fritsch», «sier Mette Fritsch» give Fritsch and Mette); with `gender` ("f"
     or "m"), not those of a name whose first name is the other's (`name_gender`)."""
-    found = _speaker_names(text)
-    return frozenset(
-        word for name in found if gender is None or name_gender(name) in (None, gender) for word in name.split()
-    )
+    return frozenset(word for name in _speaker_names(text) if name_fits(name, gender) for word in name.split())
 
 
 @lru_cache(maxsize=50_000)
