@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from rag.eval.norquad import load_norquad, write_articles
 from rag.eval.runner import GOLD, compare, evaluate, format_table, plot, read_gold
+from rag.eval.snapshot import answer_lines, differences, read_answers, write_answers
 
 
 def run_eval(args, settings, make_engine, progress_bar) -> int:
@@ -63,6 +64,11 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
         worse = compare(report, json.loads(args.baseline.read_text(encoding="utf-8")))
         report["worse_than_baseline"] = worse
     args.out.mkdir(parents=True, exist_ok=True)
+    answers = answer_lines(report)
+    for result in report.values():
+        if isinstance(result, dict):
+            result.pop("answers", None)
+    write_answers(answers, args.out / "answers.jsonl")
     (args.out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     plotted = plot(report, args.out / "report.png")
     for name, result in report.items():
@@ -74,5 +80,12 @@ def run_eval(args, settings, make_engine, progress_bar) -> int:
         if plotted
         else "ingen figur (matplotlib mangler: pip install 'rag-artikler[eval]')"
     )
-    print(f"Rapport: {args.out / 'report.json'}, {figure}")
+    print(f"Rapport: {args.out / 'report.json'}, {figure}; svarene: {args.out / 'answers.jsonl'}")
+    if args.same_answers_as:
+        changed = differences(read_answers(args.same_answers_as), answers)
+        if changed:
+            print(f"Svarene skiller seg fra {args.same_answers_as}:")
+            print("\n".join(f"  {line}" for line in changed))
+            return 1
+        print(f"Alle {len(answers)} svar er like dem i {args.same_answers_as}.")
     return 0

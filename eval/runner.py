@@ -34,7 +34,8 @@ def read_gold(path: Path) -> list[dict]:
 
 
 def evaluate(ask: Callable, golds: list[dict], article_texts: dict[str, str], progress=None) -> dict:
-    """Score every gold question; returns {"overall": ..., "by_kind": ..., "rows": ...}."""
+    """Score every gold question; returns {"overall": ..., "by_kind": ..., "rows": ...,
+    "answers": every answer row as `rag ask --jsonl` gives it}."""
     rows, scored = [], []
     for n, gold in enumerate(golds, 1):
         item = {"id": gold["id"], "question": gold["question"], "history": gold.get("history", [])}
@@ -60,7 +61,7 @@ def evaluate(ask: Callable, golds: list[dict], article_texts: dict[str, str], pr
         | s
         for g, r, s in zip(golds, rows, scored)
     ]
-    return {"overall": summarise(scored, golds), "by_kind": by_kind, "rows": details}
+    return {"overall": summarise(scored, golds), "by_kind": by_kind, "rows": details, "answers": rows}
 
 
 def compare(report: dict, baseline: dict) -> dict[str, list[str]]:

@@ -94,7 +94,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--no-gold", action="store_true", help="skip the gold set (e.g. NorQuAD only)")
     ev.add_argument("--baseline", type=Path, help="an earlier report.json; metrics that got worse are marked")
-    ev.add_argument("--out", type=Path, default=Path("eval/out"), help="where report.json and report.png go")
+    ev.add_argument(
+        "--same-answers-as",
+        type=Path,
+        metavar="ANSWERS",
+        help="an earlier answers.jsonl: list every answer that differs (exit 1 if any), to check a refactor",
+    )
+    ev.add_argument(
+        "--out", type=Path, default=Path("eval/out"), help="where report.json, report.png and answers.jsonl go"
+    )
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="build and query synthetic corpora; speed and memory")
