@@ -56,8 +56,10 @@ def differences(old: list[dict], new: list[dict], limit: int = 20) -> list[str]:
             else:
                 same = x == y
             if not same:
-                found.append(f"{key} {field}: {json.dumps(x, ensure_ascii=False)[:200]} -> "
-                             f"{json.dumps(y, ensure_ascii=False)[:200]}")
+                found.append(
+                    f"{key} {field}: {json.dumps(x, ensure_ascii=False)[:200]} -> "
+                    f"{json.dumps(y, ensure_ascii=False)[:200]}"
+                )
     if len(found) > limit:
         found = found[:limit] + [f"… and {len(found) - limit} more"]
     return found

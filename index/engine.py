@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answering import Answerer
@@ -106,12 +105,3 @@ class Engine:
     def article_texts(self) -> dict[str, str]:
         """Each served article's text by id (what citation offsets index into)."""
         return {a.id: a.text for a in self.served().answerer.data.articles}
-
-    def variant(self, abstain: bool = True, reader: str = "served") -> Callable[..., Answer]:
-        """`ask` of the served index answered another way, for ablations: without abstaining,
-        and with the served reader (`served`), the hand weights alone (`none`) or the
-        reader's similarity alone (`alone`)."""
-        base = self.served().answerer
-        chosen = {"served": base.reader, "none": None, "alone": base.reader and base.reader.similarity_only()}[reader]
-        weights = base.weights if abstain else replace(base.weights, abstain=False)
-        return Answerer.configured(base.data, base.embedder, self.settings, chosen, weights).ask

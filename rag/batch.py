@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from rag.questions import EmptyQuestion
+from rag.errors import EmptyQuestion
 from rag.types import Answer
 
 Ask = Callable[..., Answer]

@@ -183,7 +183,7 @@ def cmd_reader(args, settings: Settings) -> int:
     from rag.eval.norquad import load_norquad
     from rag.eval.runner import GOLD, WRITTEN, read_gold
     from rag.reader import READER_DIR
-    from rag.reader_pipeline import train_reader
+    from rag.training.pipeline import train_reader
 
     if not args.norquad.is_file():
         raise UsageError(f"fant ikke NorQuAD-valideringen i {args.norquad} (oppgi --norquad FIL)")
@@ -242,7 +242,7 @@ def cmd_build(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from rag.questions import clean_question
+    from rag.answering import clean_question
 
     if args.question is None and not args.jsonl:
         raise UsageError('skriv et spørsmål, for eksempel: rag ask "Hvem er ny leder i NCE Smart Energy Markets?"')

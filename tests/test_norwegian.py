@@ -74,7 +74,7 @@ def test_sentence_spans_are_ordered_trimmed_and_inside(text):
 def test_zipf_table_keeps_what_any_rule_can_tell_apart():
     import wordfreq
 
-    from rag.questions import _word_weight
+    from rag.answering.values import word_weight
 
     common, rare = [], []
     for word in list(wordfreq.get_frequency_dict("nb"))[::997]:
@@ -82,7 +82,7 @@ def test_zipf_table_keeps_what_any_rule_can_tell_apart():
     assert common and rare
     assert all(abs(zipf(w) - wordfreq.zipf_frequency(w, "nb")) < 0.01 for w in common)
     # below Zipf 2 a word weighs like an unknown one and is never a compound part (needs 2.5)
-    assert all(zipf(w) == 0.0 and _word_weight(w) == _word_weight("qxzqxzq") == 5.0 for w in rare)
+    assert all(zipf(w) == 0.0 and word_weight(w) == word_weight("qxzqxzq") == 5.0 for w in rare)
 
 
 def test_nynorsk_questions_are_written_in_bokmal_for_the_embedders():

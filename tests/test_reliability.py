@@ -7,11 +7,10 @@ import pytest
 
 import rag.index.build as build_module
 from rag.corpus import load_articles
-from rag.errors import UsageError
+from rag.errors import EmptyQuestion, UsageError
 from rag.eval.load import check_target, library_asker, run_load, server_asker
 from rag.index import Engine, IndexRoot, run_build
 from rag.index.build import BuildError
-from rag.questions import EmptyQuestion
 from rag.store import IndexLoadError
 
 QUESTIONS = [

@@ -3,9 +3,8 @@
 No `from __future__ import annotations` here: Gradio reads the `gr.LikeData` hint at run time.
 """
 
-from rag.errors import UsageError
+from rag.errors import EmptyQuestion, UsageError
 from rag.index import Engine
-from rag.questions import EmptyQuestion
 from rag.settings import Settings
 from rag.store import IndexLoadError
 from rag.ui import feedback

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from rag.answering.rules import SMALLTALK_MAX_CHARS
+
 CAPABILITIES = (
     "Jeg svarer på spørsmål om artiklene våre – om energi, anvendt kunstig intelligens og dekommisjonering – "
     "med setninger sitert ordrett fra artiklene og en kildehenvisning til hvert sitat. "
@@ -41,7 +43,7 @@ def smalltalk_reply(message: str) -> str | None:
     """The reply to a greeting, thanks, goodbye or question about the bot; None for
     anything else (which is searched as a question)."""
     text = " ".join(message.split())
-    if len(text) > 60:
+    if len(text) > SMALLTALK_MAX_CHARS:
         return None
     for pattern, reply in _RULES:
         if pattern.match(text):

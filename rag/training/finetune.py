@@ -7,7 +7,7 @@ Data (all rebuilt from what the repo and shared/ hold):
 - The gold set's even-numbered rows (the odd rows are its held-out part), against the
   sentences of the article holding the evidence.
 - For a warm start before those: synthetic questions made by rule from the sentences of
-  NorQuAD contexts that hold no held-out question (`rag.synthetic`).
+  NorQuAD contexts that hold no held-out question (`rag.training.synthetic`).
 
 The model: the converted multilingual-e5-small with a LoRA adapter on every attention
 and feed-forward matrix (word embeddings frozen). The loss is listwise: each question
@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.reader import PASSAGE, QUERY, base_model, lora_config
+from rag.answering.conversation import search_text
+from rag.reader import PASSAGE, QUERY, base_model
 
 SCALE = 20.0
 
@@ -73,13 +74,24 @@ def gold_items(golds: list[dict], article_texts: list[str]) -> list[Item]:
         text = next((t for t in article_texts if holds(t, needles[:1])), None)
         if text is None:
             continue
-        from rag.answering import Answerer
-
-        question = Answerer.search_text(gold["question"], gold.get("history", []))[0]
+        question = search_text(gold["question"], gold.get("history", []))[0]
         item = make_item(question, text, gold.get("answers", []))
         if item:
             items.append(item)
     return items
+
+
+def lora_config(rank: int = 16, alpha: int = 32, dropout: float = 0.05):
+    """LoRA on every attention and feed-forward matrix of the encoder."""
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=rank,
+        lora_alpha=alpha,
+        lora_dropout=dropout,
+        target_modules=["query", "key", "value", "dense"],
+        bias="none",
+    )
 
 
 def _seed(seed: int) -> None:

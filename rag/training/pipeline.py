@@ -1,13 +1,14 @@
 """`rag reader train`: rebuild the shipped reader from the repo, seeded.
 
-1. LoRA adapters (rag.reader_training): first one on synthetic questions made by rule
-   from the sentences of NorQuAD contexts that hold no held-out question (rag.synthetic);
+1. LoRA adapters (`finetune`): first one on synthetic questions made by rule
+   from the sentences of NorQuAD contexts that hold no held-out question (`synthetic`);
    from it, one on all training questions (shipped), and FOLDS more, each on all but one
    part of them, so that every training question also gets reader scores from a model
    that never saw it.
 2. The answer scorer: the answerer's candidates for each training question, retrieved
    from real indexes (NorQuAD dev contexts among all 472; the seed articles), with the
-   features of `rag.answering.FEATURES`, the reader columns from the fold model that did
+   features of `rag.answering.FEATURES` (the serving stages: conversation,
+   candidates, choice), the reader columns from the fold model that did
    not train on it; labels: the sentence holds a gold answer. A logistic regression.
 3. The abstention threshold on the same out-of-fold scores.
 4. `rag/reader_model/`: the adapter (fp16), reader.json (scorer, threshold, provenance,
@@ -25,20 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answering import (
-    CONFIDENCE,
-    CROSSLINGUAL,
-    FEATURES,
-    MONOLINGUAL,
-    READER_POOL,
-    Answerer,
-    answer_probability,
-    scorer_probability,
-)
+from rag.answering import CONFIDENCE, CROSSLINGUAL, FEATURES, MONOLINGUAL, Answerer, analyse, candidates
+from rag.answering.choice import answer_probability, choose, scorer_probability
+from rag.answering.conversation import search_text
+from rag.answering.rules import READER_POOL
 from rag.models import source_hash
-from rag.norwegian import to_bokmal
 from rag.reader import PASSAGE, QUERY, READER_DIR, merged_model
-from rag.reader_training import (
+from rag.training.finetune import (
     accuracy,
     choose_threshold,
     fit_listwise,
@@ -48,7 +42,7 @@ from rag.reader_training import (
     make_item,
     train_adapter,
 )
-from rag.synthetic import synthetic_items
+from rag.training.synthetic import synthetic_items
 
 # dropout 0 (was e5's 0.1 and LoRA's 0.05): on dev, a fold-A adapter trained on 2 CPU cores
 # chose the answer sentence for 0.662 of fold B's questions with dropout 0 and 0.610 with
@@ -221,29 +215,33 @@ def train_reader(
     for asked, (gold, engine, without, source) in enumerate(questions, 1):
         bar(asked, len(questions))
         answerer: Answerer = engine.served().answerer
-        question = gold["question"]
-        question, search_text, follow_up = answerer.resolve(question, gold.get("history", []))
-        qvec = answerer.embedder.embed_queries([to_bokmal(search_text)])[0]
-        hits = answerer.retriever.search(search_text, qvec, k=3 * READER_POOL if without == "context" else READER_POOL)
+        data = answerer.data
+        read = answerer.conversation.read(analyse(gold["question"]), gold.get("history", []))
+        qvec = answerer.embedder.embed_queries([read.embedded_text])[0]
+        hits = answerer.retriever.search(
+            read.search_text, qvec, k=3 * READER_POOL if without == "context" else READER_POOL
+        )
         if without == "context":
-            hits = [h for h in hits if answerer.data.chunks[h.chunk].article_id != gold["article_id"]][:READER_POOL]
-        trained_as = Answerer.search_text(gold["question"], gold.get("history", []))[0]  # as in gold_items
+            hits = [h for h in hits if data.chunks[h.chunk].article_id != gold["article_id"]][:READER_POOL]
+        trained_as = search_text(gold["question"], gold.get("history", []))[0]  # as in gold_items
         fold = unseen_by.get(trained_as, "fold1")
-        reading = (sentence_vectors[engine, fold], encoders[fold][0]([to_bokmal(search_text)])[0])
-        ids, x, info = answerer.candidate_features(question, search_text, follow_up, qvec, hits, reading)
+        reading = (sentence_vectors[engine, fold], encoders[fold][0]([read.embedded_text])[0])
+        found = candidates.gather(data, read, qvec, hits, answerer.chunks_for_sentences, reading)
         hidden = frozenset()
         if without == "answer":
-            hidden = frozenset(s for s in ids if holds(answerer.data.sentence_text(s), gold["answers"]))
+            hidden = frozenset(s for s in found.ids if holds(data.sentence_text(s), gold["answers"]))
             if not hidden:
                 continue  # the answer was not among the candidates: nothing to take out
-            ids, x = answerer.without(ids, x, info, reading, hidden)
-        if not ids:
+            found = candidates.without(data, found, read, reading, hidden)
+        if not found.ids:
             continue
-        x = x.astype(np.float32)  # as the answerer reads them
+        found = candidates.Candidates(
+            found.ids, found.rows.astype(np.float32), found.query
+        )  # as the answerer reads them
         needles = [] if gold.get("unanswerable") else gold.get("answers", [])
-        contexts.append((answerer, question, info, hits, ids, hidden))
-        feats.append(x)
-        labels.append(np.array([holds(answerer.data.sentence_text(s), needles) for s in ids], dtype=float))
+        contexts.append((answerer, read, found, hits, hidden))
+        feats.append(found.rows)
+        labels.append(np.array([holds(data.sentence_text(s), needles) for s in found.ids], dtype=float))
         answerable.append(not gold.get("unanswerable"))
         kinds.append(without or "")  # "": asked as it is
         sources.append(source)
@@ -264,10 +262,7 @@ def train_reader(
     # The confidence model: P(the chosen sentence holds the answer) from what the answerer
     # knows about its choice; unanswerable questions count as wrong choices.
     chosen, confidence, _ = zip(
-        *(
-            a.choose(q, info, hits, ids, x, scorer, hidden)
-            for (a, q, info, hits, ids, hidden), x in zip(contexts, feats)
-        )
+        *(choose(a.data, read, found, hits, scorer, a.passages, hidden) for a, read, found, hits, hidden in contexts)
     )
     correct = np.array([bool(y[c]) for y, c in zip(labels, chosen)])
     confidence = np.array(confidence)
@@ -324,7 +319,7 @@ def train_reader(
             "gold": "eval/data/seed_qa.jsonl, even-numbered rows; the odd rows are held out",
             "written": "eval/data/seed_train_qa.jsonl: questions written over the seed articles; the answerable "
             "ones train the adapters, all train the confidence model; none is a gold row",
-            "synthetic": "questions made by rule (rag.synthetic) from the sentences of the NorQuAD contexts "
+            "synthetic": "questions made by rule (rag.training.synthetic) from the sentences of the NorQuAD contexts "
             "that hold no odd-half question, none from a sentence answering a training question",
             "training_questions": len(train_items),
             "synthetic_questions": len(synthetic),

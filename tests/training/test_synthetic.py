@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from rag.synthetic import questions_for, synthetic_items
+from rag.training.synthetic import questions_for, synthetic_items
 
 COMMON = frozenset("selskapet har ansatte i ble selvstendig byen er en by totalt arenaer brukt".split())
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 import re
 
-from rag.reader_training import Item
+from rag.training.finetune import Item
 
 FINITE = frozenset(
     """er var ble blir har hadde kan kunne skal skulle vil ville må måtte får fikk gikk går kom kommer

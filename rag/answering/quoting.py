@@ -1,0 +1,139 @@
+"""Quoting the chosen sentence: what to quote around it (a close neighbour, the sentence
+naming whom its pronoun means, a whole contact entry, a photo credit), the quote with its
+citations, and the short answer marked inside it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.answering import rules
+from rag.answering.analysis import QuestionAnalysis
+from rag.answering.choice import Decision
+from rag.answering.context import contact_entry, neighbour_pairs
+from rag.answering.people import names, pronoun_gender, pronoun_words, speakers, text_words
+from rag.answering.values import is_heading, short_answer, type_match
+from rag.retrieval import Hit
+from rag.store import IndexData
+from rag.types import Citation, Passage
+
+GAP = " […] "  # between quoted sentences that do not follow each other in the article
+
+
+def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, ids: list[int]) -> tuple:
+    """The quoted text, its citations (one a sentence) and the short answer (a dict with
+    its article offsets, or None) for a decision to answer."""
+    best = decision.best
+    if decision.sentences is not None:
+        chosen = list(decision.sentences)
+    elif decision.credit:
+        chosen = [best]
+    elif decision.owner is not None and question.how_to_reach:  # the whole entry
+        chosen = contact_entry(data, decision.owner, best)
+    elif decision.owner is not None:  # «Eli Haugerud, […] Telefon: +47 …»: whose number it is
+        chosen = [decision.owner, best]
+    else:
+        chosen = with_neighbour(data, question, decision.row, ids, decision.select)
+        if len(chosen) == 1 and needs_referent(data, best, question.kind):
+            referent = referent_of(data, best)
+            if referent is not None:
+                chosen = [referent, best]
+    article = data.articles[data.sentences[chosen[0]][0]]
+    parts = runs(data, chosen)
+    text = GAP.join(article.text[start:end] for start, end in parts)
+    citations = tuple(citation(data, s) for s in chosen)
+    short = None
+    for start, end in parts if decision.sentences is None else ():
+        span = short_answer(question, article.text[start:end])
+        if span is not None:
+            a, b = start + span[0], start + span[1]
+            short = {"article_id": article.id, "start": int(a), "end": int(b), "text": article.text[a:b]}
+            break
+    return text, citations, short
+
+
+def with_neighbour(
+    data: IndexData, question: QuestionAnalysis, best_row: int, ids: list[int], select: np.ndarray
+) -> list[int]:
+    """The chosen sentence, with a neighbour when the scorer rates it nearly as high
+    (within NEIGHBOUR_MARGIN) or when only the two together hold the kind of value asked for."""
+    best = ids[best_row]
+    row_of = {sid: row for row, sid in enumerate(ids)}
+    for other, pair, text in neighbour_pairs(data, best, row_of):
+        close = select[row_of[other]] >= select[best_row] - rules.NEIGHBOUR_MARGIN
+        if close or type_match(question, text) > type_match(question, data.sentence_text(best)):
+            return pair
+    return [best]
+
+
+def needs_referent(data: IndexData, sid: int, kind: str | None) -> bool:
+    """The sentence leans on the one before: it starts with a pronoun, or it answers
+    a hvem question with a han/hun and names none of the article's quoted people
+    («1. oktober 2022 rykket han opp …», not «… ble Mette Fritsch valgt …, og … hun …»)."""
+    text = data.sentence_text(sid)
+    first = text.lstrip("–—- ").split()[:1]  # «– Han …»: a quote's dash comes first
+    lead = first[0].strip(',.:;«»"').lower() if first else ""
+    if lead in rules.PRONOUN_START and lead in pronoun_words(text_words(text), text):
+        return True
+    if kind != "name" or not text_words(text) & rules.PERSONAL:
+        return False
+    return not set(names(text)) & _quoted_people(data, sid)
+
+
+def referent_of(data: IndexData, sid: int) -> int | None:
+    """The sentence the pronoun of sentence `sid` points back to, among the
+    REFERENT_LOOKBACK before it in its article (credits and headings skipped): for
+    han/hun, the nearest naming one of the article's quoted people (`speakers`) it can
+    point at (a hun not at «Inge Michael Bilet»); else the first that names someone and
+    does not lean back itself (han/hun ...); else the sentence just before; None at the
+    start of an article."""
+    sentences = data.sentences
+    art = sentences[sid][0]
+    own = data.sentence_text(sid)
+    personal = bool(pronoun_words(text_words(own), own) & rules.PERSON_PRONOUNS)
+    people = _quoted_people(data, sid, pronoun_gender(own)) if personal else frozenset()
+    plain = None  # the first sentence back that does not lean back itself, and whether it names someone
+    for other in range(sid - 1, max(-1, sid - rules.REFERENT_LOOKBACK - 1), -1):
+        if sentences[other][0] != art:
+            break
+        text = data.sentence_text(other)
+        if rules.CREDIT_RE.match(text) or is_heading(text):
+            continue  # «FOTO: Privat/Mari Kristine Buckholm»
+        found = set(names(text))
+        if found & people:
+            return other
+        if plain is None and not text_words(text) & rules.PERSONAL:
+            plain = (other, bool(found))
+    if plain is not None and plain[1]:
+        return plain[0]
+    previous = sid - 1
+    return previous if previous >= 0 and sentences[previous][0] == art else None
+
+
+def _quoted_people(data: IndexData, sid: int, gender: str | None = None) -> frozenset[str]:
+    """The names quoted as speaking in the article of sentence `sid` (`speakers`); with
+    `gender`, those a han ("m") or a hun ("f") can point at."""
+    return speakers(data.articles[data.sentences[sid][0]].text, gender)
+
+
+def runs(data: IndexData, chosen: list[int]) -> list[tuple[int, int]]:
+    """The article offsets of the chosen sentences, neighbours joined into one run."""
+    out: list[tuple[int, int]] = []
+    for s in chosen:
+        start, end = int(data.sentences[s][1]), int(data.sentences[s][2])
+        if out and s - 1 in chosen:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def citation(data: IndexData, sid: int) -> Citation:
+    art, start, end = (int(v) for v in data.sentences[sid])
+    article = data.articles[art]
+    return Citation(article.id, article.title, article.url, article.date, article.text[start:end], start, end)
+
+
+def passage(data: IndexData, hit: Hit) -> Passage:
+    chunk = data.chunks[hit.chunk]
+    title = data.articles[data.article_index[chunk.article_id]].title
+    return Passage(chunk.article_id, title, chunk.text, round(hit.score, 5), chunk.start, chunk.end)

@@ -1,0 +1,58 @@
+"""The choice: the learned scorer's pick and what the confidence models read."""
+
+import numpy as np
+
+from rag.answering.analysis import analyse
+from rag.answering.candidates import FEATURES, Candidates
+from rag.answering.choice import CONFIDENCE, CROSSLINGUAL, MONOLINGUAL, answer_probability, choose
+from rag.answering.values import slot_filled
+
+
+def test_the_choice_keeps_to_sentences_that_hold_the_value_asked_for(answerer_over):
+    answerer, sid = answerer_over({"telling": "Det kom 40 gjester på møtet. Klyngen har tre hundre partnere."})
+    question = analyse("Hvor mange partnere har klyngen?")
+    guests, partners = sid["Det kom 40 gjester på møtet."], sid["Klyngen har tre hundre partnere."]
+    rows = np.zeros((2, len(FEATURES)), dtype=np.float32)
+    rows[:, FEATURES.index("reader")] = [1.0, 0.5]  # the scorer below rates the guests higher
+    rows[:, FEATURES.index("slot")] = [slot_filled(question, "Det kom 40 gjester på møtet."), 1.0]
+    assert rows[0, FEATURES.index("slot")] == 0.0  # a count, but not of partners
+    scorer = {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES)}
+    scorer |= {"bias": 0.0, "select": [float(n == "reader") for n in FEATURES]}
+    found = Candidates([guests, partners], rows, {})
+    best, confidence, select = choose(answerer.data, question, found, [], scorer, passages=3)
+    assert best == 1 and np.allclose(select, [1.0, 0.5])
+    assert confidence[CONFIDENCE.index("margin")] == -0.5  # its lead over the better-rated one
+    # Where no candidate holds it, the best-rated is chosen (and the gate abstains later).
+    rows[1, FEATURES.index("slot")] = 0.0
+    assert choose(answerer.data, question, found, [], scorer, passages=3)[0] == 0
+
+
+def _model(names, weights):
+    return {
+        "mean": [0.0] * len(names),
+        "scale": [1.0] * len(names),
+        "coef": [weights.get(n, 0.0) for n in names],
+        "bias": 0.0,
+    }
+
+
+def test_a_question_for_a_value_the_sentence_lacks_gets_probability_zero():
+    scorer = {"confidence": _model(MONOLINGUAL, {"probability": 1.0})}
+    row = dict.fromkeys(CONFIDENCE, 1.0) | {"probability": 3.0}
+    rows = np.array([[row[n] for n in CONFIDENCE], [(row | {"slot": 0.0})[n] for n in CONFIDENCE]], dtype=np.float32)
+    p = answer_probability(scorer, rows)
+    assert p[0] > 0.9 and p[1] == 0.0
+
+
+def test_the_crosslingual_model_reads_no_word_coverage():
+    scorer = {"confidence_crosslingual": _model(CROSSLINGUAL, {"reader": 4.0})}
+    assert not {"probability", "focus", "passage_coverage"} & set(CROSSLINGUAL)
+    row = dict.fromkeys(CONFIDENCE, 1.0)
+    rows = np.array(
+        [
+            [(row | change)[n] for n in CONFIDENCE]
+            for change in ({}, {"focus": 0.0, "passage_coverage": 0.0, "probability": 0.0}, {"reader": 0.0})
+        ]
+    )
+    p = answer_probability(scorer, rows, crosslingual=True)
+    assert p[0] == p[1] > 0.9 and p[2] == 0.5

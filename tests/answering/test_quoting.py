@@ -1,0 +1,34 @@
+"""Quoting: what is quoted around the chosen sentence."""
+
+import pytest
+
+from rag.answering.quoting import needs_referent, referent_of
+
+
+def test_a_quote_led_by_a_pronoun_carries_its_referent(answerer_over):
+    answerer, sid = answerer_over(
+        {
+            "sitat": "Kari Nordmann leder klyngen. – Hun har lang erfaring fra bransjen. "
+            "– Det er et godt år, sier hun. Klyngen har et nytt prosjekt. Her er målet å kutte utslipp.",
+            "english": "Jane Doe leads the cluster. Her team has grown in the last year.",
+        },
+    )
+    data = answerer.data
+    assert needs_referent(data, sid["– Hun har lang erfaring fra bransjen."], None)
+    assert not needs_referent(data, sid["– Det er et godt år, sier hun."], None)
+    # Norwegian «her» is «here»: the sentence leans on no person quoted before it.
+    assert not needs_referent(data, sid["Her er målet å kutte utslipp."], None)
+    assert needs_referent(data, sid["Her team has grown in the last year."], None)
+    assert referent_of(data, sid["Her team has grown in the last year."]) == sid["Jane Doe leads the cluster."]
+
+
+@pytest.mark.embedder
+def test_hun_points_at_the_nearest_quoted_person_past_a_photo_credit_and_an_organisation(seed_engine):
+    answerer = seed_engine.served().answerer
+    data = answerer.data
+    hun = next(s for s in range(len(data.sentences)) if data.sentence_text(s).startswith("Hun har lang fartstid"))
+    assert data.sentence_text(hun - 1) == "FOTO: Privat/Mari Kristine Buckholm"  # what stands just before
+    referent = referent_of(data, hun)
+    assert "Mette Fritsch" in data.sentence_text(referent)  # «… forteller Fritsch» elsewhere in the article
+    between = " ".join(data.sentence_text(s) for s in range(referent + 1, hun))
+    assert "Cluster for Applied AI" in between  # a nearer name, but not a person's
