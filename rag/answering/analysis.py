@@ -43,6 +43,7 @@ class QuestionAnalysis:
     search_terms: dict[str, float] = field(default_factory=dict, repr=False)  # a follow-up's searched terms
     said: frozenset[str] = field(default=frozenset(), repr=False)  # words the conversation already names
     searched_contact: re.Pattern | None = None  # the contact detail the searched text asks for
+    embedded_text: str = ""  # what the embedders read: the searched text in bokmål
 
     @property
     def english(self) -> bool:
@@ -58,11 +59,6 @@ class QuestionAnalysis:
     def how_to_reach(self) -> bool:
         """Whether it asks how to reach someone (any contact detail), not for one detail."""
         return self.contact is rules.CONTACT_RE
-
-    @property
-    def embedded_text(self) -> str:
-        """What the embedders read: the searched text in bokmål."""
-        return to_bokmal(self.search_text)
 
     def in_conversation(self, search_text: str, follow_up: bool) -> QuestionAnalysis:
         """The same question searched for with `search_text` (from its conversation)."""
@@ -108,6 +104,7 @@ def _search_fields(search_text: str, follow_up: bool) -> dict:
         # with their genitives: «Smart Innovation Norways» names nothing new
         "said": found | {w + "s" for w in found},
         "searched_contact": slot if slot in (rules.PHONE_RE, rules.EMAIL_RE, rules.CONTACT_RE) else None,
+        "embedded_text": to_bokmal(search_text),
     }
 
 
