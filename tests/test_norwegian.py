@@ -74,7 +74,7 @@ def test_sentence_spans_are_ordered_trimmed_and_inside(text):
 def test_zipf_table_keeps_what_any_rule_can_tell_apart():
     import wordfreq
 
-    from rag.answering.values import word_weight
+    from rag.answering.terms import word_weight
 
     common, rare = [], []
     for word in list(wordfreq.get_frequency_dict("nb"))[::997]:

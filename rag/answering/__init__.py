@@ -7,7 +7,8 @@ The stages, one module each, in the order a question meets them:
 - `choice`: the learned scorer (or the hand weights) picks one and decides abstention;
 - `quoting`: what to quote around it, its citations and the short answer.
 `answerer.Answerer` wires them; `rules` holds every hand pattern, word list and
-threshold they read; `people` and `values` read a sentence against the question.
+threshold they read; `people`, `terms` and `values` read a sentence against the
+question, `context` what stands around it in its article.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from rag.answering import rules
 from rag.answering.people import is_english, names, pronoun_gender, pronoun_words
-from rag.answering.values import stem_bigrams, weighted_terms
+from rag.answering.terms import stem_bigrams, weighted_terms
 from rag.errors import EmptyQuestion
 from rag.norwegian import STOPWORDS, to_bokmal, word_terms, words
 
@@ -79,7 +79,7 @@ def analyse(text: str) -> QuestionAnalysis:
         kind=_kind(plain),
         slot=slot,
         counted=counted,
-        contact=slot if slot in (rules.PHONE_RE, rules.EMAIL_RE, rules.CONTACT_RE) else None,
+        contact=slot if slot in rules.CONTACTS else None,
         names=found_names,
         name_runs=tuple(rules.NAME_RUN_RE.findall(text)),
         person=_person(text, found_names),
@@ -103,7 +103,7 @@ def _search_fields(search_text: str, follow_up: bool) -> dict:
         "search_terms": weighted_terms(search_text) if follow_up else {},
         # with their genitives: «Smart Innovation Norways» names nothing new
         "said": found | {w + "s" for w in found},
-        "searched_contact": slot if slot in (rules.PHONE_RE, rules.EMAIL_RE, rules.CONTACT_RE) else None,
+        "searched_contact": slot if slot in rules.CONTACTS else None,
         "embedded_text": to_bokmal(search_text),
     }
 
@@ -157,45 +157,17 @@ def _known_word(word: str, vocabulary: dict) -> bool:
 
 
 def _kind(plain: str) -> str | None:
-    """What the question (its words, lower case) asks for (`rules`, in this order)."""
-    if rules.REASON_Q_RE.search(plain):
-        return "reason"
-    if rules.NUMBER_Q_RE.search(plain) or rules.PHONE_Q_RE.search(plain):
-        return "number"
-    if rules.DATE_Q_RE.search(plain) or rules.YEAR_Q_RE.search(plain) or rules.DAY_Q_RE.search(plain):
-        return "date"
-    if rules.PLACE_NOUN_Q_RE.search(plain):
-        return "place"
-    if rules.NAME_Q_RE.search(plain) or rules.NAME_NOUN_Q_RE.search(plain):
-        return "name"
-    if rules.PLACE_Q_RE.search(plain):
-        return "place"
-    return None
+    """What the question (its words, lower case) asks for (`rules.KINDS`)."""
+    return next((kind for asks, kind in rules.KINDS if asks.search(plain)), None)
 
 
 def _slot(plain: str, english: bool) -> tuple[re.Pattern | str | None, frozenset[str] | None]:
-    """The value a sentence must hold to answer the question (`values.slot_filled`)."""
-    if rules.AGE_Q_RE.match(plain):
-        return rules.AGE_RE, None
-    if rules.DURATION_Q_RE.match(plain):
-        return rules.DURATION_RE, None
-    if rules.MONEY_Q_RE.search(plain):
-        return rules.MONEY_RE, None
-    if rules.YEAR_Q_RE.search(plain):
-        return rules.YEAR_RE, None
-    if rules.DAY_Q_RE.search(plain):
-        return rules.DAY_RE, None
-    match = rules.HOW_MANY_RE.match(plain)
-    if match:
-        return "count", None if english else _counted(match.group(1).split())
-    if rules.PHONE_Q_RE.search(plain):
-        return rules.PHONE_RE, None
-    if rules.EMAIL_Q_RE.search(plain):
-        return rules.EMAIL_RE, None
-    if rules.CONTACT_Q_RE.search(plain):
-        return rules.CONTACT_RE, None
-    if rules.PHOTO_Q_RE.search(plain):
-        return "photo credit", None
+    """The value a sentence must hold to answer the question (`rules.SLOTS`), and for
+    «hvor mange X» the terms of X (none in English: X is English, the articles Norwegian)."""
+    for asks, holds in rules.SLOTS:
+        match = asks.search(plain)
+        if match:
+            return holds, _counted(match.group(1).split()) if holds == "count" and not english else None
     return None, None
 
 

@@ -14,7 +14,8 @@ import numpy as np
 from rag.answering import rules
 from rag.answering.analysis import QuestionAnalysis
 from rag.answering.context import contact_owner, window
-from rag.answering.values import coverage, is_heading, phrase_overlap, slot_filled, type_match
+from rag.answering.terms import coverage
+from rag.answering.values import is_heading, phrase_overlap, slot_filled, type_match
 from rag.retrieval import Hit
 from rag.store import IndexData
 

@@ -25,7 +25,8 @@ from rag.answering.context import (
     photo_credit,
     window,
 )
-from rag.answering.values import coverage, slot_filled, type_match
+from rag.answering.terms import coverage
+from rag.answering.values import slot_filled, type_match
 from rag.retrieval import Hit
 from rag.store import IndexData
 

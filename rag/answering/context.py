@@ -9,7 +9,8 @@ import re
 from rag.answering import rules
 from rag.answering.analysis import QuestionAnalysis
 from rag.answering.people import text_words
-from rag.answering.values import contact_detail, coverage, is_heading, slot_filled
+from rag.answering.terms import coverage
+from rag.answering.values import contact_detail, is_heading, slot_filled
 from rag.retrieval import Hit
 from rag.store import IndexData
 

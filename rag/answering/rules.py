@@ -91,11 +91,9 @@ MALE_NAMES = _names("male_names.txt")
 # «Hvem er Mette Fritsch?»: a question about the person it names
 WHO_IS_RE = re.compile(r"^\s*(?:hvem|kven|who)\s+(?:er|var|is|was)\s+(.+?)\s*[?.!]*\s*$", re.I)
 
-# The kind of value asked for (`question_type`), read off the question's words in order:
-# hvorfor → a reason (as a kind on dev, 5-fold CV of the scorer over the training
-# questions, 8 splits: the choice 0.696 -> 0.704), hvor mange/gammel/lenge → a number, a
-# phone number → a number, når/hvilket år/hvilken dato → a date, hvilken by → a place,
-# hvem/hva heter/hvilket selskap → a name, hvor → a place.
+# What a question asks for (the KINDS table below): hvorfor → a reason, hvor mange/gammel/
+# lenge or a phone number → a number, når/hvilket år/hvilken dato → a date, hvilken by →
+# a place, hvem/hva heter/hvilket selskap → a name, hvor → a place.
 REASON_Q_RE = re.compile(r"^(?:hvorfor|kvifor|korfor|why)\b|^(?:hva|kva) (?:er|var) (?:grunnen|årsaken)\b")
 NUMBER_Q_RE = re.compile(r"^(hvor|kor|how) (mange|mye|mykje|many|much|gammel|gamal|old|lenge|long|stor)\b")
 DATE_Q_RE = re.compile(r"^(når|kva tid|when)\b")
@@ -112,8 +110,8 @@ NAME_NOUN_Q_RE = re.compile(
 PLACE_Q_RE = re.compile(r"^(hvor|kvar|kor|where)\b")
 
 # The value a question asks for, which a sentence must hold to answer it (`slot_filled`)
-AGE_Q_RE = re.compile(r"(?:hvor|kor|how) (?:gammel|gamal|old)\b")
-DURATION_Q_RE = re.compile(r"(?:hvor|kor|how) (?:lenge|long)\b")
+AGE_Q_RE = re.compile(r"^(?:hvor|kor|how) (?:gammel|gamal|old)\b")
+DURATION_Q_RE = re.compile(r"^(?:hvor|kor|how) (?:lenge|long)\b")
 HOW_MANY_RE = re.compile(r"^(?:hvor|kor|how) (?:mange|many) (.*)")
 COUNTED_WORDS = 3  # what «hvor mange» counts: at most this many words of its noun phrase
 COUNT_REACH = 3  # a count must stand within this many words of what it counts («38 klynger»)
@@ -154,6 +152,7 @@ EARLIER_SEARCHED = 2  # a follow-up is searched with this many earlier questions
 EARLIER_READ = 3  # the pronoun of a follow-up is looked up in this many earlier questions
 
 # ---------------------------------------------------------------- words and values in a sentence
+# (the KINDS and SLOTS tables that read the patterns above stand after the sentence patterns)
 
 WORD_WEIGHT_MAX_ZIPF = 7.0  # a word's weight is 7 - its Zipf frequency, between 1 and 5: rare words count more
 NAME_MAX_ZIPF = 3.5  # a capitalised sentence opener is a name when rarer than this as an ordinary word
@@ -224,6 +223,40 @@ NUMBER_SPAN_RE = re.compile(
 DATE_SPAN_RE = re.compile(
     r"\b(?:\d{1,2}\.\s*)?(?:" + "|".join(MONTHS) + r")(?:\s+(?:1[89]\d\d|20\d\d))?\b|\b(?:1[89]\d\d|20\d\d)\b", re.I
 )
+
+# ---------------------------------------------------------------- the question's tables
+
+# What kind of thing a question asks for: the first row whose pattern its words (lower
+# case) match. hvorfor → a reason (as a kind, on dev, 5-fold CV of the scorer over the
+# training questions, 8 splits: the choice 0.696 -> 0.704).
+KINDS = (
+    (REASON_Q_RE, "reason"),
+    (NUMBER_Q_RE, "number"),
+    (PHONE_Q_RE, "number"),
+    (DATE_Q_RE, "date"),
+    (YEAR_Q_RE, "date"),
+    (DAY_Q_RE, "date"),
+    (PLACE_NOUN_Q_RE, "place"),
+    (NAME_Q_RE, "name"),
+    (NAME_NOUN_Q_RE, "name"),
+    (PLACE_Q_RE, "place"),
+)
+# The value a sentence must hold to answer a question: the first row whose question
+# pattern matches; "count" is a number next to what «hvor mange» counts, "photo credit" a
+# credit naming a photographer.
+SLOTS = (
+    (AGE_Q_RE, AGE_RE),
+    (DURATION_Q_RE, DURATION_RE),
+    (MONEY_Q_RE, MONEY_RE),
+    (YEAR_Q_RE, YEAR_RE),
+    (DAY_Q_RE, DAY_RE),
+    (HOW_MANY_RE, "count"),
+    (PHONE_Q_RE, PHONE_RE),
+    (EMAIL_Q_RE, EMAIL_RE),
+    (CONTACT_Q_RE, CONTACT_RE),
+    (PHOTO_Q_RE, "photo credit"),
+)
+CONTACTS = (PHONE_RE, EMAIL_RE, CONTACT_RE)  # the slots that are a contact detail
 
 # ---------------------------------------------------------------- around a sentence
 

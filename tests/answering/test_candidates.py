@@ -7,7 +7,7 @@ from rag.answering.analysis import analyse
 from rag.answering.candidates import FEATURES, Candidates, gather, query_terms, reader_context, without
 from rag.answering.context import window
 from rag.answering.rules import READER_EXTRA, READER_POOL
-from rag.answering.values import coverage
+from rag.answering.terms import coverage
 
 
 def test_an_english_question_is_matched_on_its_names_only(seed_engine):
