@@ -47,3 +47,21 @@ def test_abstention_rates_and_baseline_marks():
     worse = compare(report, baseline)
     assert worse == {"gold": ["hit"]}
     assert "!" in format_table("gold", report["gold"], worse["gold"])
+
+
+def test_an_answer_snapshot_lists_every_difference_and_ignores_timings(tmp_path):
+    from rag.eval.snapshot import answer_lines, differences, read_answers, write_answers
+
+    row = {"id": "q1", "answer": "Kari leder.", "abstained": False, "score": 0.71234, "timings_ms": {"total": 40.0}}
+    report = {"gold": {"overall": {}, "answers": [row]}, "norquad": {"overall": {}, "answers": [row | {"id": "n1"}]}}
+    lines = answer_lines(report)
+    assert [(line["section"], line["id"]) for line in lines] == [("gold", "q1"), ("norquad", "n1")]
+    assert all("timings_ms" not in line for line in lines)  # what varies between two runs of the same code
+    write_answers(lines, tmp_path / "answers.jsonl")
+    old = read_answers(tmp_path / "answers.jsonl")
+    slower = answer_lines({"gold": {"answers": [row | {"timings_ms": {"total": 90.0}, "score": 0.7123405}]}})
+    assert differences(old[:1], slower) == []  # a score within 1e-6, another latency: the same answer
+    changed = answer_lines({"gold": {"answers": [row | {"abstained": True, "answer": None}]}})
+    found = differences(old, changed)
+    assert any("abstained" in line for line in found) and any("answer:" in line for line in found)
+    assert any("missing in the new run" in line for line in found)  # the norquad row is gone
