@@ -24,3 +24,16 @@ def test_every_training_question_gets_a_fold_adapter_that_never_trained_on_it():
     new = item("new question")
     grown, _ = fold_split([new, *items], folds=3)
     assert all([q for q in grown[name] if q != new] == part for name, part in parts.items())
+
+
+def test_serving_code_never_imports_the_training_code():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rag.answering, rag.reader, rag.index, rag.cli, rag.eval.cli\n"
+        "print(sorted(m for m in sys.modules if m.startswith('rag.training')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
