@@ -6,8 +6,8 @@ The stages, one module each, in the order a question meets them:
 - `candidates`: the sentences of the retrieved chunks and their features;
 - `choice`: the learned scorer (or the hand weights) picks one and decides abstention;
 - `quoting`: what to quote around it, its citations and the short answer.
-`answerer.Answerer` wires them; `rules` holds every hand pattern, word list and
-threshold they read; `people`, `terms` and `values` read a sentence against the
+`answerer.Answerer` wires them; `rules` holds the patterns, word lists and thresholds
+of the question and sentence rules; `people`, `terms` and `values` read a sentence against the
 question, `context` what stands around it in its article.
 """
 

@@ -35,7 +35,9 @@ class QuestionAnalysis:
     leans_back: bool  # a pronoun, or one content word at most: a follow-up when there is a conversation
     terms: dict[str, float] = field(repr=False)  # its stems and compound parts, rare words weighing more
     named_terms: dict[str, float] = field(repr=False)  # the terms of its capitalised words after the first
-    focus: tuple[dict[str, float], dict[str, float]] = field(repr=False)  # what it asks about (`focus_terms`)
+    focus: tuple[dict[str, float], dict[str, float]] = field(
+        repr=False
+    )  # what it asks about (`_focus_terms`), with and without the kind noun
     bigrams: frozenset[tuple[str, str]] = field(repr=False)  # pairs of consecutive content-word stems
     # What the conversation adds (the question alone: search_text == text)
     search_text: str = ""
@@ -66,16 +68,18 @@ class QuestionAnalysis:
 
 
 def analyse(text: str) -> QuestionAnalysis:
-    """Read a cleaned question (`clean_question`) once."""
-    plain = " ".join(words(text))
+    """Read a cleaned question (`clean_question`) once; it is searched for as it is until
+    `in_conversation` says otherwise."""
+    found = words(text)
+    plain = " ".join(found)
     english = is_english(text)
     slot, counted = _slot(plain, english)
-    found = words(text)
     pronouns = frozenset(pronoun_words(frozenset(found), text) & rules.PRONOUNS.keys())
     found_names = tuple(names(text))
+    bokmal = to_bokmal(text)
     return QuestionAnalysis(
         text=text,
-        language="english" if english else "nynorsk" if to_bokmal(text) != text else "bokmål",
+        language="english" if english else "nynorsk" if bokmal != text else "bokmål",
         kind=_kind(plain),
         slot=slot,
         counted=counted,
@@ -90,22 +94,32 @@ def analyse(text: str) -> QuestionAnalysis:
         named_terms=weighted_terms(" ".join(w for w in text.split()[1:] if w[:1].isupper())),
         focus=(_focus_terms(text), _focus_terms(text, drop_kind_noun=True)),
         bigrams=stem_bigrams(text),
-        **_search_fields(text, False),
+        search_text=text,
+        said=_said(found),
+        searched_contact=slot if slot in rules.CONTACTS else None,
+        embedded_text=bokmal,
     )
 
 
 def _search_fields(search_text: str, follow_up: bool) -> dict:
-    found = frozenset(words(search_text))
-    slot = _slot(" ".join(words(search_text)), is_english(search_text))[0]
+    """The fields that read the searched text, for a question searched with its conversation."""
+    found = words(search_text)
+    slot = _slot(" ".join(found), is_english(search_text))[0]
     return {
         "search_text": search_text,
         "follow_up": follow_up,
         "search_terms": weighted_terms(search_text) if follow_up else {},
-        # with their genitives: «Smart Innovation Norways» names nothing new
-        "said": found | {w + "s" for w in found},
+        "said": _said(found),
         "searched_contact": slot if slot in rules.CONTACTS else None,
         "embedded_text": to_bokmal(search_text),
     }
+
+
+def _said(found: list[str]) -> frozenset[str]:
+    """The words already named, with their genitives: «Smart Innovation Norways» names
+    nothing new in a question about Smart Innovation Norway."""
+    said = frozenset(found)
+    return said | {w + "s" for w in said}
 
 
 def clean_question(text: str, limit: int = rules.MAX_QUESTION_CHARS) -> tuple[str, str | None]:
@@ -143,7 +157,7 @@ def unknown_names(question: QuestionAnalysis, vocabulary: dict) -> list[str]:
         # One letter is English «I» or an initial, not a name to look up
         parts = [p for p in run.split() if sum(ch.isalpha() for ch in p) > 1]
         unknown = [p for p in parts if not _known_word(p, vocabulary)]
-        if parts and len(unknown) * 2 > len(parts):
+        if parts and len(unknown) > rules.UNKNOWN_NAME_SHARE * len(parts):
             out.append(run)
     return out
 

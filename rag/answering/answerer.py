@@ -3,8 +3,8 @@
     clean and analyse  →  conversation  →  retrieve  →  candidates  →  choice  →  quoting
     (analysis)            (conversation)   (retrieval)  (candidates)    (choice)   (quoting)
 
-Each stage is a module of `rag.answering` with plain functions over one
-`QuestionAnalysis`; the answerer only wires them together and times them.
+Each stage but retrieval (`rag.retrieval`) is a module of `rag.answering`, and all of them
+read one `QuestionAnalysis`; the answerer only wires them together and times them.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from dataclasses import replace
 
 from rag.answering import candidates, quoting
 from rag.answering.analysis import analyse, clean_question, unknown_names
-from rag.answering.choice import HandWeights, LearnedChoice
+from rag.answering.choice import Choice, HandWeights, LearnedChoice
 from rag.answering.conversation import Conversation, notice
 from rag.answering.smalltalk import smalltalk_reply
 from rag.embedders import Embedder
+from rag.errors import ReaderError
 from rag.retrieval import HybridRetriever
 from rag.store import IndexData
 from rag.types import Answer
@@ -35,7 +36,7 @@ class Answerer:
         embedder: Embedder,
         reader=None,
         *,
-        choice: LearnedChoice | HandWeights | None = None,
+        choice: Choice | None = None,
         retriever: HybridRetriever | None = None,
         chunks_for_sentences: int = 6,
         passages: int = 3,
@@ -45,6 +46,10 @@ class Answerer:
         if choice is None:
             use_reader = reader is not None and data.reader_vectors is not None
             choice = LearnedChoice(reader) if use_reader else HandWeights()
+        elif isinstance(choice, LearnedChoice) and data.reader_vectors is None:
+            raise ReaderError(
+                "indeksen har ingen leservektorer; kjør `rag build` med leseren (eller sett RAG_READER=0)."
+            )
         self.choice = choice
         self.retriever = retriever or HybridRetriever(data)
         self.chunks_for_sentences = chunks_for_sentences

@@ -49,6 +49,10 @@ class Candidates:
     rows: np.ndarray
     query: dict[str, float]
 
+    def for_scorer(self) -> Candidates:
+        """The same candidates with their rows in float32, as the learned scorer was fit."""
+        return Candidates(self.ids, self.rows.astype(np.float32), self.query)
+
 
 def query_terms(question: QuestionAnalysis, vocabulary: dict) -> dict[str, float]:
     """The weighted terms a sentence should cover: the question's, and a follow-up's

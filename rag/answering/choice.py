@@ -1,6 +1,6 @@
 """Choosing the answer sentence among the candidates, and whether to answer at all.
 
-Two strategies with one shape (`reading`, `decide`): `LearnedChoice`, the default, reads
+Two strategies with one shape (the `Choice` protocol): `LearnedChoice`, the default, reads
 the trained reader's columns and the hand features through a small logistic scorer
 learned on dev data (`rag reader train`); its probability picks the sentence and decides
 abstention, with one gate: a question asking for a value the sentence lacks is not
@@ -11,6 +11,7 @@ when an index was built without the reader (`RAG_READER=0`, or just after an upg
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -57,6 +58,21 @@ class Decision:
     owner: int | None = None
     credit: bool = False
     sentences: tuple[int, ...] | None = None
+
+
+class Choice(Protocol):
+    """How the answer sentence is chosen: how deep retrieval goes for it (`pool`), whether
+    it may abstain, what the reader adds to the candidates (`reading`: None for nothing),
+    and the decision over them."""
+
+    pool: int
+    abstain: bool
+
+    def reading(self, data: IndexData, question: QuestionAnalysis) -> tuple | None: ...
+
+    def decide(
+        self, data: IndexData, question: QuestionAnalysis, found: Candidates, hits: list[Hit], passages: int
+    ) -> Decision: ...
 
 
 def scorer_probability(scorer: dict, features: np.ndarray) -> np.ndarray:
@@ -133,7 +149,7 @@ class LearnedChoice:
     def decide(
         self, data: IndexData, question: QuestionAnalysis, found: Candidates, hits: list[Hit], passages: int
     ) -> Decision:
-        found = Candidates(found.ids, found.rows.astype(np.float32), found.query)  # as the scorer was fit
+        found = found.for_scorer()
         reader = self.reader
         row, confidence, select = choose(data, question, found, hits, reader.scorer, passages)
         best = found.ids[row]
@@ -167,7 +183,7 @@ class HandWeights:
     abstain_below: float = 3.05
     min_coverage: float = 0.3
     min_focus: float = 0.3
-    pool = 0  # retrieval depth beyond the answer chunks: none
+    pool = 0  # retrieval depth beyond the answer chunks: none (a class attribute, not a weight)
 
     def reading(self, data: IndexData, question: QuestionAnalysis) -> None:
         return None

@@ -12,8 +12,6 @@ from rag.answering.smalltalk import smalltalk_reply
 from rag.errors import EmptyQuestion
 from rag.types import Answer
 
-REMEMBERED = 64  # earlier answers kept (asked again otherwise)
-
 
 def earlier_questions(history: list[str] | tuple[str, ...]) -> list[str]:
     """The conversation's earlier questions, cleaned; those with nothing left are skipped."""
@@ -120,7 +118,7 @@ class Conversation:
         answer = self._answers.get(key)
         if answer is None:
             answer = self._ask(earlier[n], earlier[:n])
-            if len(self._answers) >= REMEMBERED:
+            if len(self._answers) >= rules.EARLIER_ANSWERS_KEPT:
                 self._answers.clear()
             self._answers[key] = answer
         return answer

@@ -13,7 +13,7 @@ def is_english(text: str) -> bool:
     """Two English function words or more, and more of them than Norwegian ones."""
     toks = words(text)
     english = sum(t in rules.ENGLISH for t in toks)
-    return english >= 2 and english > sum(t in rules.NORWEGIAN for t in toks)
+    return english >= rules.ENGLISH_MIN_WORDS and english > sum(t in rules.NORWEGIAN for t in toks)
 
 
 def text_words(text: str) -> frozenset[str]:

@@ -1,4 +1,5 @@
-"""Every hand rule of the answerer as a table: the patterns, word lists and thresholds.
+"""The answerer's hand rules as a table: the patterns, word lists and thresholds that
+read questions and sentences (the hand weights of `RAG_READER=0` are `choice.HandWeights`).
 
 Each entry says what it does and, where it was tuned, on which data ("dev": the reader's
 training data — NorQuAD validation's even half and the gold set's even rows; never the
@@ -25,7 +26,8 @@ MAX_QUESTION_CHARS = 1000  # a longer question is cut (with a notice) at the las
 MARKUP_RE = re.compile(r"</?[A-Za-z][^<>]{0,300}>")  # pasted HTML tags: noise, never part of a question
 SMALLTALK_MAX_CHARS = 60  # a longer message is a question, never smalltalk
 
-# Words that say a question is English: two of them, and more than the Norwegian ones.
+# Words that say a question is English: ENGLISH_MIN_WORDS of them, and more than the Norwegian ones.
+ENGLISH_MIN_WORDS = 2
 ENGLISH = frozenset(
     "the of is are was were who what when where which how many much did does do in on for with to an".split()
 )
@@ -64,23 +66,26 @@ PRONOUNS: dict[str, tuple[str, str, str]] = {
 FEMALE_PRONOUNS = frozenset(w for w, (_, whom, _) in PRONOUNS.items() if whom == "f")
 MALE_PRONOUNS = frozenset(w for w, (_, whom, _) in PRONOUNS.items() if whom == "m")
 # han/hun (he/she): a sentence with one leans on a named person
-PERSONAL = frozenset(w for w, (_, whom, role) in PRONOUNS.items() if whom in "fm" and role == "subject")
+PERSONAL = frozenset(w for w, (_, whom, role) in PRONOUNS.items() if whom in ("f", "m") and role == "subject")
 PERSON_PRONOUNS = PERSONAL | frozenset(
-    w for w, (_, whom, role) in PRONOUNS.items() if whom in "fm" and role == "possessive"
+    w for w, (_, whom, role) in PRONOUNS.items() if whom in ("f", "m") and role == "possessive"
 )
 # A sentence opening with one of these leans on the one before («Hun har lang erfaring …»)
 PRONOUN_START = frozenset(
     w for w, (_, whom, role) in PRONOUNS.items() if whom in ("f", "m", "plural") and role != "object"
 )
 NORWEGIAN_POSSESSIVE = frozenset(
-    w for w, (lang, whom, role) in PRONOUNS.items() if lang == "nb" and role == "possessive" and whom in "fm"
+    w for w, (lang, whom, role) in PRONOUNS.items() if lang == "nb" and role == "possessive" and whom in ("f", "m")
 )
 # The person pronouns that a name can replace in a follow-up («Hvor gammel er han?»)
 PERSONAL_RE = re.compile(
-    r"\b(" + "|".join(w for w, (lang, whom, _) in PRONOUNS.items() if lang == "nb" and whom in "fm") + r")\b", re.I
+    r"\b(" + "|".join(w for w, (lang, whom, _) in PRONOUNS.items() if lang == "nb" and whom in ("f", "m")) + r")\b",
+    re.I,
 )
 ENGLISH_PERSONAL_RE = re.compile(
-    r"\b(" + "|".join(w for w, (lang, whom, _) in PRONOUNS.items() if lang == "en" and whom in "fm") + r")\b(\s+\w)?",
+    r"\b("
+    + "|".join(w for w, (lang, whom, _) in PRONOUNS.items() if lang == "en" and whom in ("f", "m"))
+    + r")\b(\s+\w)?",
     re.I,
 )
 
@@ -150,6 +155,11 @@ FOCUS_MIN_WEIGHT = 1.0  # focus terms: only words rarer than the commonest («ko
 FOLLOW_UP_WEIGHT = 0.5  # a follow-up's earlier questions count at half weight in the terms to cover
 EARLIER_SEARCHED = 2  # a follow-up is searched with this many earlier questions
 EARLIER_READ = 3  # the pronoun of a follow-up is looked up in this many earlier questions
+EARLIER_ANSWERS_KEPT = 64  # earlier questions' answers kept per answerer (asked again otherwise)
+# A run of capitalised words in the question is a name the articles lack when more than this
+# share of its words occur nowhere in them (so a misspelt surname beside a known first name
+# does not abstain: «Thor Heyerdal»)
+UNKNOWN_NAME_SHARE = 0.5
 
 # ---------------------------------------------------------------- words and values in a sentence
 # (the KINDS and SLOTS tables that read the patterns above stand after the sentence patterns)
@@ -278,4 +288,4 @@ READER_EXTRA = 5
 # 0.761 (NorQuAD) and 0.794 -> 0.912 (gold), sentence hit 0.809 -> 0.797.
 NEIGHBOUR_MARGIN = 0.5
 
-__all__ = [name for name in dir() if name.isupper()]
+__all__ = [name for name in dir() if name.isupper() and not name.startswith("_")]

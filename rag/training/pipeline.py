@@ -235,9 +235,7 @@ def train_reader(
             found = candidates.without(data, found, read, reading, hidden)
         if not found.ids:
             continue
-        found = candidates.Candidates(
-            found.ids, found.rows.astype(np.float32), found.query
-        )  # as the answerer reads them
+        found = found.for_scorer()  # as the answerer reads them
         needles = [] if gold.get("unanswerable") else gold.get("answers", [])
         contexts.append((answerer, read, found, hits, hidden))
         feats.append(found.rows)

@@ -96,6 +96,7 @@ def test_question_type(question, kind):
         ("Hva gjør Smart Innovation Norway?", False),
         ("Hvor mange ansatte jobber i klyngeteamet her?", False),  # Norwegian «her»: here
         ("What is her role in the cluster?", True),
+        ("Hva sa Bilet om henne?", True),  # «henne» points back like «honom» and «her»
     ],
 )
 def test_a_pronoun_or_one_content_word_leans_back(question, follow_up):

@@ -32,3 +32,11 @@ def test_hun_points_at_the_nearest_quoted_person_past_a_photo_credit_and_an_orga
     assert "Mette Fritsch" in data.sentence_text(referent)  # «… forteller Fritsch» elsewhere in the article
     between = " ".join(data.sentence_text(s) for s in range(referent + 1, hun))
     assert "Cluster for Applied AI" in between  # a nearer name, but not a person's
+
+
+def test_a_credit_line_is_never_a_pronouns_referent(answerer_over):
+    answerer, sid = answerer_over(
+        {"kreditt": "Kari Nordmann leder klyngen. Fotograf: Ola Hansen. Hun har lang erfaring fra bransjen."}
+    )
+    hun = sid["Hun har lang erfaring fra bransjen."]
+    assert referent_of(answerer.data, hun) == sid["Kari Nordmann leder klyngen."]
