@@ -100,7 +100,10 @@ def parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
     common(srv)
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     srv.add_argument("--port", type=_port, default=7860)
-    srv.add_argument("--users", type=Path, help="users file; turns login on (default RAG_USERS_FILE)")
+    srv.add_argument("--login", action="store_true", help="require login on loopback too (always on beyond it)")
+    srv.add_argument(
+        "--users", type=Path, help="an older users.json to import once into the chat database; turns login on"
+    )
     srv.set_defaults(func=commands["serve"])
 
     fb = sub.add_parser("feedback", help="show the latest 👍/👎 feedback")
@@ -108,11 +111,18 @@ def parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
     fb.add_argument("-n", type=int, default=20, help="how many (default 20)")
     fb.set_defaults(func=commands["feedback"])
 
-    usr = sub.add_parser("user", help="add a login user for `rag serve --users FILE`")
+    usr = sub.add_parser("user", help="add a login user for `rag serve` (stored in the chat database)")
     usr.add_argument("action", choices=["add"])
     usr.add_argument("name")
-    usr.add_argument("--users", type=Path, help="users file (default RAG_USERS_FILE, or $RAG_HOME/users.json)")
+    usr.add_argument("--role", choices=["user", "editor"], default="user", help="editor: sees the editors' page")
     usr.set_defaults(func=commands["user"])
+
+    rep = sub.add_parser("report", help="what staff asked and did not get: unanswered questions, 👎, most asked")
+    rep.add_argument("--days", type=int, default=7, help="how many days back (default 7)")
+    fmt = rep.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the report as JSON")
+    fmt.add_argument("--csv", action="store_true", help="print the report as CSV")
+    rep.set_defaults(func=commands["report"])
 
     mdl = sub.add_parser("models", help="show the converted models, or convert multilingual-e5-small now")
     mdl.add_argument("action", nargs="?", choices=["list", "convert"], default="list")

@@ -64,7 +64,7 @@ class Settings:
     articles_dir: Path | None = None  # checkout: data/articles; installed: $RAG_HOME/articles
     index_dir: Path | None = None  # $RAG_HOME/index: builds/ and the `current` pointer
     models_dir: Path | None = None  # $RAG_HOME/models: converted models (made once, on first use)
-    users_file: Path | None = None  # logins for `rag serve`; None: no login (loopback only)
+    users_file: Path | None = None  # an older users.json for `rag serve`: imported once, turns login on
     # models
     embedder: str = DEFAULT_EMBEDDER
     embedder_chosen: bool = False  # False: serve an index with the embedder it was built with
@@ -84,6 +84,10 @@ class Settings:
     # chat server
     queue_size: int = 64  # requests waiting; more are turned away
     concurrency: int = 2  # answered at once (measured with `rag load`: 2 beats 1, 4 and 8 on two cores)
+    # what the chat remembers (rag.chatlog)
+    database_url: str = ""  # "": SQLite in $RAG_HOME/chat.db; postgresql://… for several `rag serve` replicas
+    log_questions: bool = True  # keep the questions asked (RAG_LOG_QUESTIONS=0: keep none)
+    log_days: int = 90  # questions and feedback older than this are deleted by the nightly `rag build`
     # sync
     feeds: tuple[str, ...] = ()  # RSS/Atom feeds `rag sync` reads (RAG_FEEDS: URLs separated by spaces or commas)
     sitemaps: tuple[str, ...] = ()  # sitemaps `rag sync` reads (RAG_SITEMAPS)
@@ -105,13 +109,17 @@ class Settings:
         except ValueError:
             choices = ", ".join(d.value for d in DenseIndex)
             raise SettingsError(f"RAG_DENSE_INDEX={self.dense_index!r} finnes ikke; velg en av {choices}") from None
-        for name in ("keep_builds", "retrieval_depth", "rrf_k", "answer_chunks", "passages", "queue_size"):
+        for name in ("keep_builds", "retrieval_depth", "rrf_k", "answer_chunks", "passages", "queue_size", "log_days"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"RAG_{name.upper()} må være minst 1 (er {getattr(self, name)})")
         if not 1 <= self.concurrency <= 64:
             raise SettingsError(f"RAG_CONCURRENCY må være mellom 1 og 64 (er {self.concurrency})")
         if not 0 <= self.dense_weight <= 10:
             raise SettingsError(f"RAG_DENSE_WEIGHT må være mellom 0 og 10 (er {self.dense_weight})")
+        if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError(
+                f"RAG_DATABASE_URL={self.database_url!r}: bare postgresql://… støttes (tom: SQLite i $RAG_HOME)"
+            )
         try:
             self.chunker  # noqa: B018 - checks the sizes
         except ValueError as exc:

@@ -1,6 +1,7 @@
 """The chat, launched for real on a free port: gradio_client and headless Chromium."""
 
-import json
+import csv
+import io
 import shutil
 import socket
 import time
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.chatlog import Asked, ChatLog
 from rag.errors import UsageError
 from rag.settings import Settings
 from rag.ui.app import serve
@@ -159,14 +161,14 @@ def test_browser_question_answer_citation_feedback(app):
         assert "[1]" in chat_text and "Inge Michael Bilet" in chat_text
         assert "Inge Michael Bilet" in page.locator("#rag-sources mark").inner_text()
         page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+        before = len(ChatLog.open(settings).feedback())
         page.locator("#rag-chat button[aria-label='Like']").last.click()
-        feedback_file = settings.home / "feedback.jsonl"
-        for _ in range(50):  # the server opens the file, then writes the row: wait for a whole line
-            if feedback_file.exists() and feedback_file.read_text(encoding="utf-8").endswith("\n"):
+        for _ in range(50):  # the click reaches the server a moment later
+            if len(ChatLog.open(settings).feedback()) > before:
                 break
             time.sleep(0.1)
-        row = json.loads(feedback_file.read_text(encoding="utf-8").splitlines()[-1])
-        assert row["liked"] is True and "Inge Michael Bilet" in row["answer"]
+        row = ChatLog.open(settings).feedback()[-1]
+        assert row["liked"] is True and "Inge Michael Bilet" in row["answer"] and row["question_id"]
         browser.close()
     print(f"\nEnter → svar i nettleseren: {elapsed_ms:.0f} ms; skjermbilde: {ARTIFACTS / 'chat.png'}")
 
@@ -189,12 +191,15 @@ def test_adding_a_user_never_prints_or_stores_the_password(tmp_path, monkeypatch
     from rag.cli import main
 
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "et-langt-passord-123")
-    users = tmp_path / "users.json"
-    assert main(["user", "add", "kari", "--users", str(users)]) == 0
+    monkeypatch.setenv("RAG_HOME", str(tmp_path))
+    assert main(["user", "add", "kari", "--role", "editor"]) == 0
     out, err = capsys.readouterr()
     assert "et-langt-passord-123" not in out + err
-    assert "et-langt-passord-123" not in users.read_text()
-    assert oct(users.stat().st_mode & 0o777) == "0o600"
+    database = tmp_path / "chat.db"
+    assert b"et-langt-passord-123" not in database.read_bytes()
+    assert oct(database.stat().st_mode & 0o777) == "0o600"
+    stored, role = ChatLog(database).users()["kari"]
+    assert role == "editor" and checker({"kari": stored})("kari", "et-langt-passord-123")
 
 
 def test_feedback_through_the_api_is_stored(app):
@@ -204,8 +209,118 @@ def test_feedback_through_the_api_is_stored(app):
     client = Client(url, verbose=False)  # its own session: its own conversation state
     client.predict("   ", [], api_name="/ask")  # an error turn first: numbering must still line up
     client.predict("Hvem er CEO i eSmart Systems?", [], api_name="/ask")
-    assert "Takk" in client.predict(1, False, api_name="/feedback")
-    assert "Fant ikke" in client.predict(0, True, api_name="/feedback")
-    row = json.loads((settings.home / "feedback.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert "Takk" in client.predict(1, False, "Feil person?", api_name="/feedback")
+    assert "Fant ikke" in client.predict(0, True, "", api_name="/feedback")
+    row = ChatLog.open(settings).feedback()[-1]
     assert row["liked"] is False and row["question"] == "Hvem er CEO i eSmart Systems?"
     assert "Knut Johansen" in row["answer"] and row["citations"][0]["article_id"] == "artikkel-5"
+    assert row["comment"] == "Feil person?"
+    asked = {q["id"]: q for q in ChatLog.open(settings).questions()}
+    assert asked[row["question_id"]]["question"] == "Hvem er CEO i eSmart Systems?"  # tied to its question
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_editors_page_shows_what_staff_could_not_get(app):
+    """As a new user would: five questions in the chat (two the articles cannot answer,
+    worded differently about the same thing), a 👎 with a comment; then the editors' page
+    shows the two as one group of 2, the 👎 with its comment, and the CSV holds the same.
+    A question holding markup is shown as text: no dialog fires."""
+    from playwright.sync_api import sync_playwright
+
+    url, settings = app
+    ChatLog.open(settings).log_question(  # as if typed past the cleaning: the page must still escape it
+        Asked("<script>alert('x')</script><img src=x onerror=alert(1)> Hvem er sjef?", "answer", False)
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    dialogs = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1200}, accept_downloads=True)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url)
+        box = page.locator("#rag-question textarea")
+        box.wait_for(timeout=30_000)
+        bubbles = page.locator("#rag-chat button[aria-label='Dislike']")
+        for n, question in enumerate(
+            [
+                "Hvem er ny leder i NCE Smart Energy Markets?",
+                "Kan studenter søke sommerjobb hos dere?",
+                "Hvor mange politikere deltok på møtet i Viken?",
+                "Tilbyr dere sommerjobber for studenter?",
+                "<img src=x onerror=alert(1)> Hva gjør Smart Innovation Norway?",
+            ],
+            1,
+        ):
+            box.fill(question)
+            box.press("Enter")
+            page.wait_for_function(
+                f"document.querySelectorAll('#rag-chat .message-row, #rag-chat [data-testid=bot]').length >= {n}",
+                timeout=30_000,
+            )
+            bubbles.nth(n - 1).wait_for(timeout=30_000)
+        page.locator("#rag-comment textarea").fill("Svaret nevner ikke antallet <b>politikere</b>")
+        bubbles.nth(2).click()
+        page.locator("#rag-comment textarea").wait_for(timeout=5_000)
+        for _ in range(50):
+            if any(f["comment"] for f in ChatLog.open(settings).feedback()):
+                break
+            time.sleep(0.1)
+        page.get_by_role("tab", name="Redaksjon").click()  # opening the tab loads the page
+        page.locator("#rag-unanswered").wait_for(timeout=30_000)
+        page.wait_for_function("!document.querySelector('.pending')", timeout=30_000)
+        rows = page.locator("#rag-unanswered tr").all_inner_texts()
+        summer = [r for r in rows if "sommerjobb" in r]
+        assert len(summer) == 1 and summer[0].split()[0] == "2", rows
+        assert "Tilbyr dere sommerjobber for studenter?" in summer[0]
+        disliked = page.locator("#rag-disliked").inner_text()
+        assert "Svaret nevner ikke antallet <b>politikere</b>" in disliked  # as typed, shown as text
+        assert "<script>alert('x')</script>" in page.locator("#rag-editors").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "editors.png"), full_page=True)
+        with page.expect_download() as download:
+            page.locator("#rag-editors-csv").click()
+        table = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+        browser.close()
+    assert not dialogs, dialogs
+    assert any(r[0] == "unanswered" and r[1] == "2" and "sommerjobb" in r[2] for r in table)
+    assert any(r[0] == "disliked" and r[4] == "Svaret nevner ikke antallet <b>politikere</b>" for r in table)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_with_login_only_editors_see_the_editors_page(seed_index, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    settings = Settings.from_env(
+        env={}, home=tmp_path, index_dir=seed_index.index_dir, models_dir=seed_index.models_dir
+    )
+    log = ChatLog.open(settings)
+    log.add_user("kari", hash_password("kari-passord-1"), "editor")
+    log.add_user("ola", hash_password("ola-passord-1"), "user")
+    port = _free_port()
+    demo = serve(settings, port=port, block=False, login=True)
+    seen = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            for name in ("ola", "kari"):
+                page = browser.new_context().new_page()
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.locator("input[type=text], input[name=username]").first.fill(name)
+                page.locator("input[type=password]").first.fill(f"{name}-passord-1")
+                page.locator("button:has-text('Login'), button[type=submit]").first.click()
+                page.locator("#rag-question textarea").wait_for(timeout=30_000)
+                page.wait_for_function("!document.querySelector('.pending')", timeout=30_000)
+                seen[name] = page.get_by_role("tab", name="Redaksjon").count()
+            browser.close()
+    finally:
+        demo.close()
+    assert seen == {"ola": 0, "kari": 1}

@@ -95,6 +95,46 @@ def _passage_block(n: int, p: Passage) -> str:
     return f"<div class='rag-source' data-n='{n}'>{_header(n, p.title, None, None)}<p>{html.escape(p.text)}</p></div>"
 
 
+def editors_page(data: dict) -> str:
+    """The editors' page: what staff could not get answered, grouped by topic; the answers
+    that got a 👎 and their comments; the questions asked most. Everything a user typed is
+    escaped."""
+    e = html.escape
+    parts = [
+        f"<p>Siste {data['days']} dager: <b>{data['asked']}</b> spørsmål, <b>{data['unanswered']}</b> uten svar.</p>",
+        "<h3>Uten svar, etter tema</h3>",
+    ]
+    if data["unanswered_groups"]:
+        parts.append(
+            '<table class="rag-report" id="rag-unanswered"><tr><th>Antall</th><th>Spørsmål</th><th>Nærmeste artikkel</th></tr>'
+        )
+        for g in data["unanswered_groups"]:
+            asked = "<br>".join(e(q) for q in dict.fromkeys(g["questions"]))
+            parts.append(f"<tr><td>{g['count']}</td><td>{asked}</td><td>{e(g['closest_title'] or '–')}</td></tr>")
+        parts.append("</table>")
+    else:
+        parts.append("<p>Ingen.</p>")
+    parts.append("<h3>Svar som fikk tommel ned</h3>")
+    if data["disliked"]:
+        parts.append(
+            '<table class="rag-report" id="rag-disliked"><tr><th>Spørsmål</th><th>Svar</th><th>Kommentar</th></tr>'
+        )
+        for f in data["disliked"]:
+            answer = e(f["answer"] or "(ikke besvart)")
+            parts.append(f"<tr><td>{e(f['question'] or '')}</td><td>{answer}</td><td>{e(f['comment'] or '')}</td></tr>")
+        parts.append("</table>")
+    else:
+        parts.append("<p>Ingen.</p>")
+    parts.append("<h3>Mest spurt</h3>")
+    if data["most_asked"]:
+        parts.append('<table class="rag-report" id="rag-most-asked"><tr><th>Antall</th><th>Spørsmål</th></tr>')
+        parts += [f"<tr><td>{m['count']}</td><td>{e(m['question'])}</td></tr>" for m in data["most_asked"]]
+        parts.append("</table>")
+    else:
+        parts.append("<p>Ingen.</p>")
+    return "\n".join(parts)
+
+
 CSS = """
 .rag-sources { font-size: 0.92em; }
 .rag-source { border-left: 3px solid #888; padding: 4px 10px; margin: 8px 0; white-space: pre-wrap; }

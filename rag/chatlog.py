@@ -1,0 +1,359 @@
+"""What the chat remembers, in one database: the questions asked, 👍/👎 feedback tied to its
+question, and the users who may log in.
+
+SQLite in `$RAG_HOME/chat.db` by default (WAL, one connection per thread, short
+transactions); `RAG_DATABASE_URL=postgresql://…` puts the same tables in PostgreSQL, so that
+several `rag serve` replicas share them. The schema carries its version and is migrated when
+a log is opened. The `feedback.jsonl` and `users.json` of earlier versions are imported once
+(the files are kept) and never twice.
+
+Privacy: a user name is stored only when login is on; questions and feedback older than
+`RAG_LOG_DAYS` are deleted by `purge` (the nightly `rag build`); with `RAG_LOG_QUESTIONS=0`
+no question is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import DataError
+
+SCHEMA_VERSION = 1
+# Each version's statements, {serial} the auto-numbered key of the backend.
+MIGRATIONS = {
+    1: [
+        "CREATE TABLE questions (id {serial} PRIMARY KEY, asked_at TEXT NOT NULL, user_name TEXT, "
+        "question TEXT NOT NULL, kind TEXT NOT NULL, answered INTEGER NOT NULL, score REAL, "
+        "article_ids TEXT NOT NULL, closest_article TEXT, answer TEXT, latency_ms REAL, build_id TEXT)",
+        "CREATE INDEX questions_asked_at ON questions (asked_at)",
+        "CREATE TABLE feedback (id {serial} PRIMARY KEY, given_at TEXT NOT NULL, question_id INTEGER, "
+        "liked INTEGER NOT NULL, comment TEXT, question TEXT, answer TEXT, citations TEXT, user_name TEXT)",
+        "CREATE INDEX feedback_given_at ON feedback (given_at)",
+        "CREATE TABLE users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL)",
+    ],
+}
+ROLES = ("user", "editor")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question as the log keeps it."""
+
+    question: str
+    kind: str  # "answer" or "smalltalk"
+    answered: bool
+    score: float | None = None
+    article_ids: tuple[str, ...] = ()  # the cited articles
+    closest_article: str | None = None  # the first passage's article (what an unanswered question came nearest)
+    answer: str | None = None
+    latency_ms: float | None = None
+    build_id: str | None = None
+    user_name: str | None = None
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class ChatLog:
+    """The chat's database. Safe to share between threads."""
+
+    def __init__(self, target: str | Path):
+        self.target = str(target)
+        self.postgres = self.target.startswith(("postgresql://", "postgres://"))
+        self._local = threading.local()
+        try:
+            if not self.postgres:
+                Path(self.target).parent.mkdir(parents=True, exist_ok=True)
+            with self._transaction() as cur:
+                self._migrate(cur)
+            if not self.postgres:
+                os.chmod(self.target, 0o600)  # it holds password hashes and what people asked
+        except OSError as exc:
+            raise DataError(f"kan ikke skrive databasen {self.where()} ({exc.strerror or exc})") from exc
+
+    @classmethod
+    def open(cls, settings) -> ChatLog:
+        """The log `settings` point at, with the files of earlier versions imported once."""
+        log = cls(settings.database_url or settings.home / "chat.db")
+        log.import_files(settings.home / "feedback.jsonl", settings.users_file or settings.home / "users.json")
+        return log
+
+    # ------------------------------------------------------------ connections
+
+    def _connection(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self.postgres:
+                try:
+                    import psycopg
+                except ImportError as exc:
+                    raise DataError(
+                        "RAG_DATABASE_URL peker på PostgreSQL, men psycopg mangler: pip install 'rag-artikler[postgres]'"
+                    ) from exc
+                try:
+                    conn = psycopg.connect(self.target)
+                except psycopg.Error as exc:
+                    raise DataError(f"kan ikke koble til databasen ({str(exc).strip()})") from exc
+            else:
+                try:
+                    conn = sqlite3.connect(self.target, timeout=30, isolation_level=None, check_same_thread=False)
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                except sqlite3.Error as exc:
+                    raise DataError(f"kan ikke åpne databasen {self.target} ({exc})") from exc
+            self._local.conn = conn
+        return conn
+
+    def _transaction(self, write: bool = True):
+        return _Transaction(self._connection(), self.postgres, write)
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    def _migrate(self, cur) -> None:
+        cur.execute(self._sql("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"))
+        cur.execute(self._sql("SELECT value FROM meta WHERE key = 'schema_version'"))
+        row = cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise DataError(
+                f"databasen {self.where()} er fra en nyere rag (skjema {version}, denne kan {SCHEMA_VERSION})"
+            )
+        serial = "BIGSERIAL" if self.postgres else "INTEGER"
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[step]:
+                cur.execute(statement.format(serial=serial))
+        if version < SCHEMA_VERSION:
+            self._set_meta(cur, "schema_version", str(SCHEMA_VERSION))
+
+    def _set_meta(self, cur, key: str, value: str) -> None:
+        cur.execute(self._sql("DELETE FROM meta WHERE key = ?"), (key,))
+        cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?)"), (key, value))
+
+    def where(self) -> str:
+        """Where the log is, for messages (a PostgreSQL URL without its user and password)."""
+        return "postgresql://" + self.target.split("@")[-1] if self.postgres else self.target
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # ------------------------------------------------------------ writing
+
+    def log_question(self, asked: Asked) -> int:
+        """Store one question; its id (what feedback on its answer refers to)."""
+        with self._transaction() as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO questions (asked_at, user_name, question, kind, answered, score, article_ids, "
+                    "closest_article, answer, latency_ms, build_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "RETURNING id"
+                ),
+                (
+                    now(),
+                    asked.user_name,
+                    asked.question,
+                    asked.kind,
+                    int(asked.answered),
+                    asked.score,
+                    ",".join(asked.article_ids),
+                    asked.closest_article,
+                    asked.answer,
+                    asked.latency_ms,
+                    asked.build_id,
+                ),
+            )
+            return int(cur.fetchone()[0])
+
+    def add_feedback(
+        self,
+        liked: bool,
+        question: str,
+        answer: str | None,
+        citations: list | None = None,
+        question_id: int | None = None,
+        comment: str | None = None,
+        user_name: str | None = None,
+        given_at: str | None = None,
+    ) -> int:
+        with self._transaction() as cur:
+            return self._insert_feedback(
+                cur, given_at or now(), question_id, liked, comment, question, answer, citations, user_name
+            )
+
+    def _insert_feedback(self, cur, given_at, question_id, liked, comment, question, answer, citations, user_name):
+        cur.execute(
+            self._sql(
+                "INSERT INTO feedback (given_at, question_id, liked, comment, question, answer, citations, "
+                "user_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+            ),
+            (
+                given_at,
+                question_id,
+                int(liked),
+                (comment or "").strip() or None,
+                question,
+                answer,
+                json.dumps(citations or [], ensure_ascii=False),
+                user_name,
+            ),
+        )
+        return int(cur.fetchone()[0])
+
+    def add_user(self, name: str, password_hash: str, role: str = "user") -> None:
+        if role not in ROLES:
+            raise DataError(f"ukjent rolle {role!r}; velg en av {', '.join(ROLES)}")
+        with self._transaction() as cur:
+            cur.execute(self._sql("DELETE FROM users WHERE name = ?"), (name,))
+            cur.execute(
+                self._sql("INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)"), (name, password_hash, role)
+            )
+
+    def purge(self, days: int) -> int:
+        """Delete the questions and feedback older than `days`; how many rows went."""
+        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat(timespec="seconds")
+        with self._transaction() as cur:
+            cur.execute(self._sql("DELETE FROM questions WHERE asked_at < ?"), (cutoff,))
+            gone = cur.rowcount
+            cur.execute(self._sql("DELETE FROM feedback WHERE given_at < ?"), (cutoff,))
+            return gone + cur.rowcount
+
+    def import_files(self, feedback_file: Path, users_file: Path) -> dict[str, int]:
+        """The feedback and users files of earlier versions, imported once each (the files stay)."""
+        counts = {}
+        for key, path in (("feedback", feedback_file), ("users", users_file)):
+            if not Path(path).is_file():
+                continue
+            with self._transaction() as cur:
+                marker = f"imported:{key}:{Path(path).resolve()}"
+                cur.execute(self._sql("SELECT value FROM meta WHERE key = ?"), (marker,))
+                if cur.fetchone():
+                    continue
+                counts[key] = self._import_feedback(cur, path) if key == "feedback" else self._import_users(cur, path)
+                self._set_meta(cur, marker, now())
+        return counts
+
+    def _import_feedback(self, cur, path: Path) -> int:
+        n = 0
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn last line from a crash
+            if not isinstance(row, dict) or "liked" not in row:
+                continue
+            self._insert_feedback(
+                cur,
+                row.get("time") or now(),
+                None,
+                bool(row["liked"]),
+                None,
+                row.get("question"),
+                row.get("answer"),
+                row.get("citations"),
+                None,
+            )
+            n += 1
+        return n
+
+    def _import_users(self, cur, path: Path) -> int:
+        try:
+            users = json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"brukerfilen {path} er ikke gyldig JSON; rett den før den importeres") from exc
+        if not isinstance(users, dict) or not all(isinstance(v, str) for v in users.values()):
+            raise DataError(f"brukerfilen {path} må knytte brukernavn til passord-hasher")
+        for name, password_hash in users.items():
+            cur.execute(self._sql("DELETE FROM users WHERE name = ?"), (name,))
+            cur.execute(
+                self._sql("INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)"),
+                (name, password_hash, "user"),
+            )
+        return len(users)
+
+    # ------------------------------------------------------------ reading
+
+    def users(self) -> dict[str, tuple[str, str]]:
+        """Every user: name -> (password hash, role)."""
+        return {name: (h, role) for name, h, role in self._rows("SELECT name, password_hash, role FROM users")}
+
+    def questions(self, since: str | None = None) -> list[dict]:
+        """The questions asked since `since` (ISO time; all without), oldest first."""
+        columns = (
+            "id, asked_at, user_name, question, kind, answered, score, article_ids, closest_article, answer, "
+            "latency_ms, build_id"
+        )
+        rows = self._rows(f"SELECT {columns} FROM questions WHERE asked_at >= ? ORDER BY asked_at, id", (since or "",))
+        names = [c.strip() for c in columns.split(",")]
+        out = [dict(zip(names, row)) for row in rows]
+        for row in out:
+            row["answered"] = bool(row["answered"])
+            row["article_ids"] = [a for a in (row["article_ids"] or "").split(",") if a]
+        return out
+
+    def feedback(self, since: str | None = None, limit: int | None = None) -> list[dict]:
+        """Feedback given since `since` (all without), oldest first; with `limit`, the latest that many."""
+        columns = "id, given_at, question_id, liked, comment, question, answer, citations, user_name"
+        rows = self._rows(
+            f"SELECT {columns} FROM feedback WHERE given_at >= ? ORDER BY given_at DESC, id DESC"
+            + (f" LIMIT {int(limit)}" if limit else ""),
+            (since or "",),
+        )
+        names = [c.strip() for c in columns.split(",")]
+        out = [dict(zip(names, row)) for row in reversed(rows)]
+        for row in out:
+            row["liked"] = bool(row["liked"])
+            row["citations"] = json.loads(row["citations"] or "[]")
+        return out
+
+    def _rows(self, statement: str, params: tuple = ()) -> list[tuple]:
+        with self._transaction(write=False) as cur:
+            cur.execute(self._sql(statement), params)
+            return list(cur.fetchall())
+
+
+class _Transaction:
+    """One short transaction: committed on success, rolled back on an error."""
+
+    def __init__(self, conn, postgres: bool, write: bool):
+        self.conn, self.postgres, self.write = conn, postgres, write
+
+    def __enter__(self):
+        self.cur = self.conn.cursor()
+        if not self.postgres:
+            # one writer at a time, taking the lock at once (no deadlock on upgrade); readers go on (WAL)
+            try:
+                self.cur.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
+            except sqlite3.Error as exc:
+                self.cur.close()
+                raise DataError(f"databasen svarer ikke ({exc})") from exc
+        return self.cur
+
+    def __exit__(self, kind, value, tb):
+        try:
+            if kind is None:
+                self.conn.commit() if self.postgres else self.cur.execute("COMMIT")
+            else:
+                self.conn.rollback() if self.postgres else self.cur.execute("ROLLBACK")
+        finally:
+            self.cur.close()
+        if value is not None and _database_error(value):
+            raise DataError(f"databasen svarte med en feil ({str(value).strip()})") from value
+        return False
+
+
+def _database_error(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        return True
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.Error)
