@@ -168,7 +168,7 @@ def build_app(settings: Settings, engine: Engine | None = None, chat_log: ChatLo
                     submit_btn="Spør",
                 )
                 comment = gr.Textbox(
-                    label="Kommentar til 👍/👎 (valgfri; skriv den før du klikker)",
+                    label="Kommentar til tommel opp/ned (valgfri; skriv den før du klikker)",
                     elem_id="rag-comment",
                     max_length=2_000,
                     lines=1,

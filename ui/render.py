@@ -34,7 +34,7 @@ def chat_message(answer: Answer) -> str:
 
 
 def _quote_with_short_answer(answer: Answer) -> str:
-    """The quote, escaped, with the short answer (name, date, number) in bold."""
+    """The quote, escaped, with the short answer (name, date, number) marked (`**`: highlighted by CSS)."""
     text, span = answer.answer or "", answer.short_answer_span()
     if span is None:
         return md_text(text)
@@ -141,4 +141,7 @@ CSS = """
 .rag-source mark { background: #ffe58a; color: #000; padding: 0 2px; }
 .rag-num { font-weight: bold; }
 .rag-date, .rag-where { color: #666; font-size: 0.85em; }
+#rag-chat strong { font: inherit; background: #fff1a8; padding: 0 2px; border-radius: 2px; }  /* the short answer, in the quote's own typeface: Gradio ships no bold face that renders here */
+.rag-report { border-collapse: collapse; margin: 6px 0 14px; }
+.rag-report td, .rag-report th { border: 1px solid #999; padding: 4px 8px; vertical-align: top; text-align: left; }
 """
