@@ -48,6 +48,11 @@ def score_row(gold: dict, row: dict, article_texts: dict[str, str]) -> dict:
     answer = row["answer"] or ""
     out["hit"] = float(contains_any(answer, gold["answers"]))
     out["f1"] = token_f1(answer, gold["answers"]) if answer else 0.0
+    # The short answer marked in the quote, scored as SQuAD scores a reader (exact match and
+    # token F1 against the gold answers; none, or an abstention, scores 0).
+    short = (row.get("short_answer") or {}).get("text") or ""
+    out["short_em"] = float(any(_tokens(short) == _tokens(g) for g in gold["answers"])) if short else 0.0
+    out["short_f1"] = token_f1(short, gold["answers"]) if short else 0.0
     ranks = [i for i, p in enumerate(row["passages"]) if contains_any(p["text"], needles)]
     first = ranks[0] if ranks else None
     for k in KS:
@@ -76,7 +81,7 @@ def summarise(scored: list[dict], golds: list[dict]) -> dict:
         "unanswerable": len(unanswerable),
         "errors": sum("error" in s for s in scored),
     }
-    for key in ["hit", "f1", *[f"recall@{k}" for k in KS], "mrr@10"]:
+    for key in ["hit", "f1", "short_em", "short_f1", *[f"recall@{k}" for k in KS], "mrr@10"]:
         vals = [s[key] for s in answerable if key in s]
         out[key] = round(float(np.mean(vals)), 4) if vals else None
     cites = [s["citation_precision"] for s in answerable if "citation_precision" in s]

@@ -92,6 +92,8 @@ def compare(report: dict, baseline: dict) -> dict[str, list[str]]:
 COLUMNS = [
     "hit",
     "f1",
+    "short_em",
+    "short_f1",
     "recall@1",
     "recall@3",
     "recall@5",

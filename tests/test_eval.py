@@ -65,3 +65,25 @@ def test_an_answer_snapshot_lists_every_difference_and_ignores_timings(tmp_path)
     found = differences(old, changed)
     assert any("abstained" in line for line in found) and any("answer:" in line for line in found)
     assert any("missing in the new run" in line for line in found)  # the norquad row is gone
+
+
+def test_the_short_answer_is_scored_as_squad_scores_a_reader():
+    gold = {
+        "question": "Hvem leder klyngen?",
+        "answers": ["Inge Michael Bilet"],
+        "evidence": "Inge Michael Bilet leder",
+    }
+    row = {
+        "answer": "Klyngen ledes av Inge Michael Bilet.",
+        "abstained": False,
+        "passages": [],
+        "citations": [],
+        "timings_ms": {"total": 10.0},
+        "short_answer": {"text": "Inge Michael Bilet."},
+    }
+    exact = score_row(gold, row, {})
+    assert exact["short_em"] == 1.0 and exact["short_f1"] == 1.0  # case and punctuation do not count
+    part = score_row(gold, row | {"short_answer": {"text": "Bilet"}}, {})
+    assert part["short_em"] == 0.0 and 0.0 < part["short_f1"] < 1.0
+    none = score_row(gold, {k: v for k, v in row.items() if k != "short_answer"}, {})
+    assert none["short_em"] == none["short_f1"] == 0.0 and none["hit"] == 1.0
