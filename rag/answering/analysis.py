@@ -32,7 +32,7 @@ class QuestionAnalysis:
     person: str | None  # the person a «Hvem er Mette Fritsch?» asks about
     pronouns: frozenset[str]  # the pronouns it points back with (`rules.PRONOUNS`)
     gender: str | None  # whom its han/hun (he/she) point at: "f", "m", or None
-    leans_back: bool  # a pronoun, or one content word at most: a follow-up when there is a conversation
+    leans_back: bool  # a follow-up when there is a conversation: a pronoun, or one content word at most (`_leans_back`)
     terms: dict[str, float] = field(repr=False)  # its stems and compound parts, rare words weighing more
     named_terms: dict[str, float] = field(repr=False)  # the terms of its capitalised words after the first
     focus: tuple[dict[str, float], dict[str, float]] = field(
@@ -89,7 +89,7 @@ def analyse(text: str) -> QuestionAnalysis:
         person=_person(text, found_names),
         pronouns=pronouns,
         gender=pronoun_gender(text),
-        leans_back=bool(pronouns) or len([t for t in found if t not in STOPWORDS]) <= 1,
+        leans_back=bool(pronouns) or _leans_back(found, found_names),
         terms=weighted_terms(text),
         named_terms=weighted_terms(" ".join(w for w in text.split()[1:] if w[:1].isupper())),
         focus=(_focus_terms(text), _focus_terms(text, drop_kind_noun=True)),
@@ -198,6 +198,16 @@ def _counted(after: list[str]) -> frozenset[str]:
         if (phrase and not found) or len(phrase) == rules.COUNTED_WORDS:
             break
     return frozenset(term for found in phrase for term in found)
+
+
+def _leans_back(found: list[str], found_names: tuple[str, ...]) -> bool:
+    """A question without a pronoun leans on the conversation when it has one content word
+    at most, unless it asks a whole question about a subject it names («Hva er Völur?»);
+    «Og i Völur?» and «Hva med Völur?» still lean back."""
+    if len([t for t in found if t not in STOPWORDS]) > 1:
+        return False
+    whole = bool(found) and found[0] in rules.QUESTION_WORDS and not rules.ELLIPSIS & set(found[1:2])
+    return not (whole and found_names)
 
 
 def _person(text: str, found_names: tuple[str, ...]) -> str | None:

@@ -154,6 +154,14 @@ WHICH = frozenset("hvilken hvilket hvilke kva kvilken kvilket which what".split(
 FOCUS_MIN_WEIGHT = 1.0  # focus terms: only words rarer than the commonest («kommer», «ble»)
 FOLLOW_UP_WEIGHT = 0.5  # a follow-up's earlier questions count at half weight in the terms to cover
 EARLIER_SEARCHED = 2  # a follow-up is searched with this many earlier questions
+# A question of one content word is a follow-up («Og i Völur?», «Hva med DECOM?»), unless it
+# opens with a question word and names its own subject («Hva er Völur?» after questions
+# about Mette Fritsch is a new topic).
+QUESTION_WORDS = frozenset(
+    "hva hvem hvor når hvilken hvilket hvilke hvordan hvorfor kva kven kor kvar korleis kvifor "
+    "what who where when which how why".split()
+)
+ELLIPSIS = frozenset("med about".split())  # «Hva med Völur?», «What about Völur?»: a follow-up all the same
 EARLIER_READ = 3  # the pronoun of a follow-up is looked up in this many earlier questions
 EARLIER_ANSWERS_KEPT = 64  # earlier questions' answers kept per answerer (asked again otherwise)
 # A run of capitalised words in the question is a name the articles lack when more than this

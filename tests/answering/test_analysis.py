@@ -97,6 +97,10 @@ def test_question_type(question, kind):
         ("Hvor mange ansatte jobber i klyngeteamet her?", False),  # Norwegian «her»: here
         ("What is her role in the cluster?", True),
         ("Hva sa Bilet om henne?", True),  # «henne» points back like «honom» and «her»
+        ("Og i Völur?", True),
+        ("Hva med Völur?", True),  # «what about»: the rest of the question comes from before
+        ("Hva er Völur?", False),  # a whole question about a subject it names: a new topic
+        ("Hva er målet?", True),
     ],
 )
 def test_a_pronoun_or_one_content_word_leans_back(question, follow_up):
