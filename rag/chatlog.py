@@ -14,7 +14,9 @@ no question is stored.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import sqlite3
@@ -22,10 +24,12 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from rag.errors import DataError
 
 SCHEMA_VERSION = 1
+CONNECT_TIMEOUT_S = 5  # a PostgreSQL server that does not answer costs a question this long at most
 # Each version's statements, {serial} the auto-numbered key of the backend.
 MIGRATIONS = {
     1: [
@@ -74,8 +78,6 @@ class ChatLog:
                 Path(self.target).parent.mkdir(parents=True, exist_ok=True)
             with self._transaction() as cur:
                 self._migrate(cur)
-            if not self.postgres:
-                os.chmod(self.target, 0o600)  # it holds password hashes and what people asked
         except OSError as exc:
             raise DataError(f"kan ikke skrive databasen {self.where()} ({exc.strerror or exc})") from exc
 
@@ -99,10 +101,13 @@ class ChatLog:
                         "RAG_DATABASE_URL peker på PostgreSQL, men psycopg mangler: pip install 'rag-artikler[postgres]'"
                     ) from exc
                 try:
-                    conn = psycopg.connect(self.target)
+                    conn = psycopg.connect(self.target, connect_timeout=CONNECT_TIMEOUT_S)
                 except psycopg.Error as exc:
-                    raise DataError(f"kan ikke koble til databasen ({str(exc).strip()})") from exc
+                    raise DataError(f"kan ikke koble til databasen {self.where()} ({self._redact(exc)})") from exc
             else:
+                # The database holds password hashes and what people asked: made readable by
+                # its owner alone, and SQLite gives its WAL and shared-memory files the same mode.
+                os.close(os.open(self.target, os.O_CREAT | os.O_WRONLY, 0o600))
                 try:
                     conn = sqlite3.connect(self.target, timeout=30, isolation_level=None, check_same_thread=False)
                     conn.execute("PRAGMA journal_mode=WAL")
@@ -113,7 +118,22 @@ class ChatLog:
         return conn
 
     def _transaction(self, write: bool = True):
-        return _Transaction(self._connection(), self.postgres, write)
+        return _Transaction(self, self._connection(), write)
+
+    def _forget_connection(self) -> None:
+        """Drop this thread's connection (after an error that may have broken it); the next
+        transaction opens a new one, so a database restart costs one failed question."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # it is being thrown away
+                conn.close()
+
+    def _redact(self, exc: BaseException) -> str:
+        """An error's text without the database password."""
+        text = str(exc).strip()
+        secret = urlsplit(self.target).password if self.postgres else None
+        return text.replace(secret, "***") if secret else text
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self.postgres else statement
@@ -140,7 +160,7 @@ class ChatLog:
 
     def where(self) -> str:
         """Where the log is, for messages (a PostgreSQL URL without its user and password)."""
-        return "postgresql://" + self.target.split("@")[-1] if self.postgres else self.target
+        return redacted(self.target) if self.postgres else self.target
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -156,8 +176,8 @@ class ChatLog:
             cur.execute(
                 self._sql(
                     "INSERT INTO questions (asked_at, user_name, question, kind, answered, score, article_ids, "
-                    "closest_article, answer, latency_ms, build_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "RETURNING id"
+                    "closest_article, answer, latency_ms, build_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + self._returning
                 ),
                 (
                     now(),
@@ -173,7 +193,14 @@ class ChatLog:
                     asked.build_id,
                 ),
             )
-            return int(cur.fetchone()[0])
+            return self._new_id(cur)
+
+    @property
+    def _returning(self) -> str:
+        return " RETURNING id" if self.postgres else ""
+
+    def _new_id(self, cur) -> int:
+        return int(cur.fetchone()[0]) if self.postgres else int(cur.lastrowid)
 
     def add_feedback(
         self,
@@ -195,7 +222,7 @@ class ChatLog:
         cur.execute(
             self._sql(
                 "INSERT INTO feedback (given_at, question_id, liked, comment, question, answer, citations, "
-                "user_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+                "user_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + self._returning
             ),
             (
                 given_at,
@@ -208,7 +235,7 @@ class ChatLog:
                 user_name,
             ),
         )
-        return int(cur.fetchone()[0])
+        return self._new_id(cur)
 
     def add_user(self, name: str, password_hash: str, role: str = "user") -> None:
         if role not in ROLES:
@@ -229,23 +256,33 @@ class ChatLog:
             return gone + cur.rowcount
 
     def import_files(self, feedback_file: Path, users_file: Path) -> dict[str, int]:
-        """The feedback and users files of earlier versions, imported once each (the files stay)."""
+        """The feedback and users files of earlier versions, imported once each (the files
+        stay): a file is known by its content, so a moved home imports nothing again. A user
+        the database already has keeps its password and role."""
         counts = {}
         for key, path in (("feedback", feedback_file), ("users", users_file)):
-            if not Path(path).is_file():
+            try:
+                data = Path(path).read_bytes()
+            except FileNotFoundError:
                 continue
+            except OSError as exc:
+                raise DataError(f"kan ikke lese {path} for å importere den ({exc.strerror or exc})") from exc
+            # decoded with replacement: a crash mid-write may have torn the last character
+            text = data.decode("utf-8", errors="replace")
             with self._transaction() as cur:
-                marker = f"imported:{key}:{Path(path).resolve()}"
+                marker = f"imported:{key}:{hashlib.sha256(data).hexdigest()}"
                 cur.execute(self._sql("SELECT value FROM meta WHERE key = ?"), (marker,))
                 if cur.fetchone():
                     continue
-                counts[key] = self._import_feedback(cur, path) if key == "feedback" else self._import_users(cur, path)
-                self._set_meta(cur, marker, now())
+                counts[key] = (
+                    self._import_feedback(cur, text) if key == "feedback" else self._import_users(cur, text, path)
+                )
+                self._set_meta(cur, marker, f"{now()} {path}")
         return counts
 
-    def _import_feedback(self, cur, path: Path) -> int:
+    def _import_feedback(self, cur, text: str) -> int:
         n = 0
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
+        for line in text.splitlines():
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
@@ -266,20 +303,22 @@ class ChatLog:
             n += 1
         return n
 
-    def _import_users(self, cur, path: Path) -> int:
+    def _import_users(self, cur, text: str, path: Path) -> int:
         try:
-            users = json.loads(Path(path).read_text(encoding="utf-8"))
+            users = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"brukerfilen {path} er ikke gyldig JSON; rett den før den importeres") from exc
         if not isinstance(users, dict) or not all(isinstance(v, str) for v in users.values()):
             raise DataError(f"brukerfilen {path} må knytte brukernavn til passord-hasher")
-        for name, password_hash in users.items():
-            cur.execute(self._sql("DELETE FROM users WHERE name = ?"), (name,))
+        cur.execute(self._sql("SELECT name FROM users"))
+        known = {row[0] for row in cur.fetchall()}
+        added = [(name, h) for name, h in users.items() if name not in known]
+        for name, password_hash in added:
             cur.execute(
                 self._sql("INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)"),
                 (name, password_hash, "user"),
             )
-        return len(users)
+        return len(added)
 
     # ------------------------------------------------------------ reading
 
@@ -323,33 +362,53 @@ class ChatLog:
 
 
 class _Transaction:
-    """One short transaction: committed on success, rolled back on an error."""
+    """One short transaction: committed on success, rolled back on an error. A database
+    error becomes a DataError, and a connection that may be broken is dropped."""
 
-    def __init__(self, conn, postgres: bool, write: bool):
-        self.conn, self.postgres, self.write = conn, postgres, write
+    def __init__(self, log: ChatLog, conn, write: bool):
+        self.log, self.conn, self.write = log, conn, write
+        self.postgres = log.postgres
 
     def __enter__(self):
-        self.cur = self.conn.cursor()
-        if not self.postgres:
-            # one writer at a time, taking the lock at once (no deadlock on upgrade); readers go on (WAL)
-            try:
+        try:
+            self.cur = self.conn.cursor()
+            if not self.postgres:
+                # one writer at a time, taking the lock at once (no deadlock on upgrade); readers go on (WAL)
                 self.cur.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
-            except sqlite3.Error as exc:
-                self.cur.close()
-                raise DataError(f"databasen svarer ikke ({exc})") from exc
+        except Exception as exc:
+            self.log._forget_connection()
+            if _database_error(exc):
+                raise DataError(f"databasen svarer ikke ({self.log._redact(exc)})") from exc
+            raise
         return self.cur
 
     def __exit__(self, kind, value, tb):
         try:
             if kind is None:
                 self.conn.commit() if self.postgres else self.cur.execute("COMMIT")
-            else:
-                self.conn.rollback() if self.postgres else self.cur.execute("ROLLBACK")
+                return False
+            self.conn.rollback() if self.postgres else self.cur.execute("ROLLBACK")
+        except Exception as exc:  # the commit or the rollback failed: the connection is suspect
+            self.log._forget_connection()
+            value = value or exc
+            if not _database_error(value):
+                raise
         finally:
-            self.cur.close()
+            with contextlib.suppress(Exception):  # a cursor of a dropped connection
+                self.cur.close()
         if value is not None and _database_error(value):
-            raise DataError(f"databasen svarte med en feil ({str(value).strip()})") from value
+            self.log._forget_connection()
+            raise DataError(f"databasen svarte med en feil ({self.log._redact(value)})") from value
         return False
+
+
+def redacted(url: str) -> str:
+    """A database URL without its user, password or password parameter, for messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    query = "&".join(q for q in parts.query.split("&") if q and not q.lower().startswith(("password=", "user=")))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def _database_error(exc: BaseException) -> bool:

@@ -106,6 +106,8 @@ def _purge_chat_log(settings: Settings) -> None:
     """The nightly build also forgets questions older than RAG_LOG_DAYS (a failure here is a warning)."""
     from rag.chatlog import ChatLog
 
+    if not settings.database_url and not (settings.home / "chat.db").exists():
+        return  # a build host that never served: no log to purge, and none is made
     try:
         gone = ChatLog.open(settings).purge(settings.log_days)
     except (RagError, OSError) as exc:
@@ -224,14 +226,15 @@ def cmd_feedback(args, settings: Settings) -> int:
 
 def cmd_report(args, settings: Settings) -> int:
     from rag.chatlog import ChatLog
-    from rag.editors import report, to_csv
+    from rag.editors import index_context, report, to_csv
 
     if args.days < 1:
         raise UsageError("--days må være minst 1")
+    from rag.index import Engine
+
     embed, titles = None, {}
-    try:  # group by topic with the served index's embedder, and name the articles
-        answerer = _engine(settings).served().answerer
-        embed, titles = answerer.embedder.embed_queries, {a.id: a.title for a in answerer.data.articles}
+    try:  # group by topic with the served index's embedder, and name the articles (never build one here)
+        embed, titles = index_context(Engine(settings).served().answerer)
     except RagError as exc:
         print(f"advarsel: ingen indeks å gruppere med ({exc}); bare like formuleringer grupperes", file=sys.stderr)
     data = report(ChatLog.open(settings), args.days, embed, titles)

@@ -70,6 +70,12 @@ def report(
     }
 
 
+def index_context(answerer) -> tuple[Callable[[list[str]], np.ndarray], dict[str, str]]:
+    """What the report takes from a served index: its embedder's question vectors (for
+    grouping) and its articles' titles."""
+    return answerer.embedder.embed_queries, {a.id: a.title for a in answerer.data.articles}
+
+
 def group_by_topic(questions: list[str], embed: Callable[[list[str]], np.ndarray] | None) -> list[list[int]]:
     """The questions' indexes in groups of one topic: each joins the first group whose first
     question lies within SAME_TOPIC of it (identical wordings always group), in order."""
@@ -94,15 +100,22 @@ def to_csv(data: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "count", "text", "article", "comment", "time"])
-    for g in data["unanswered_groups"]:
-        writer.writerow(
-            ["unanswered", g["count"], " | ".join(g["questions"]), g["closest_title"] or "", "", g["last_asked"]]
-        )
-    for f in data["disliked"]:
-        writer.writerow(["disliked", 1, f["question"], f["answer"] or "", f["comment"] or "", f["given_at"]])
-    for m in data["most_asked"]:
-        writer.writerow(["most_asked", m["count"], m["question"], "", "", ""])
+    rows = [
+        ["unanswered", g["count"], " | ".join(g["questions"]), g["closest_title"] or "", "", g["last_asked"]]
+        for g in data["unanswered_groups"]
+    ]
+    rows += [
+        ["disliked", 1, f["question"] or "", f["answer"] or "", f["comment"] or "", f["given_at"]]
+        for f in data["disliked"]
+    ]
+    rows += [["most_asked", m["count"], m["question"], "", "", ""] for m in data["most_asked"]]
+    writer.writerows([[_cell(c) if isinstance(c, str) else c for c in row] for row in rows])
     return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run: text opening with = + - @ gets a leading '."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _normalised(question: str) -> str:

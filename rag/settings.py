@@ -118,7 +118,8 @@ class Settings:
             raise SettingsError(f"RAG_DENSE_WEIGHT må være mellom 0 og 10 (er {self.dense_weight})")
         if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
             raise SettingsError(
-                f"RAG_DATABASE_URL={self.database_url!r}: bare postgresql://… støttes (tom: SQLite i $RAG_HOME)"
+                f"RAG_DATABASE_URL begynner med {self.database_url.split(':', 1)[0]!r}: bare postgresql://… "
+                "støttes (tom: SQLite i $RAG_HOME)"
             )
         try:
             self.chunker  # noqa: B018 - checks the sizes

@@ -113,3 +113,54 @@ def test_a_killed_writer_leaves_a_database_that_opens(tmp_path):
     assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     kept = ChatLog(path).questions()
     assert len(kept) >= 50 and [q["question"] for q in kept] == [f"Spørsmål {n}?" for n in range(len(kept))]
+
+
+def test_a_moved_or_torn_feedback_file_is_imported_once_and_users_keep_their_role(chat_db, tmp_path):
+    row = {"time": "2026-11-30T10:00:00+00:00", "liked": True, "question": "Ås?", "answer": "Ja.", "citations": []}
+    torn = (json.dumps(row, ensure_ascii=False) + "\n" + '{"question": "Å').encode("utf-8")[:-1]  # half an «Å»
+    first = tmp_path / "a" / "feedback.jsonl"
+    first.parent.mkdir()
+    first.write_bytes(torn)
+    users = tmp_path / "a" / "users.json"
+    users.write_text(json.dumps({"kari": "old-hash", "ola": "ola-hash"}), encoding="utf-8")
+    log = ChatLog(chat_db)
+    log.add_user("kari", "new-hash", "editor")
+    assert log.import_files(first, users) == {"feedback": 1, "users": 1}  # ola only
+    assert log.users() == {"kari": ("new-hash", "editor"), "ola": ("ola-hash", "user")}
+    moved = tmp_path / "b"
+    first.parent.rename(moved)  # a home moved elsewhere: the same content is not imported again
+    assert log.import_files(moved / "feedback.jsonl", moved / "users.json") == {}
+    assert [f["question"] for f in log.feedback()] == ["Ås?"]
+
+
+def test_a_broken_connection_costs_one_call_and_is_opened_anew(chat_db):
+    log = ChatLog(chat_db)
+    log._connection().close()  # as a database restart or a failover leaves it
+    with pytest.raises(DataError):
+        log.log_question(Asked("Hvem?", "answer", True))
+    log.log_question(Asked("Hvem nå?", "answer", True))
+    assert [q["question"] for q in log.questions()] == ["Hvem nå?"]
+
+
+def test_the_sqlite_files_are_the_owners_alone(tmp_path):
+    old = os.umask(0o022)
+    try:
+        log = ChatLog(tmp_path / "chat.db")
+        log.add_user("kari", "hash", "editor")
+    finally:
+        os.umask(old)
+    for name in ("chat.db", "chat.db-wal", "chat.db-shm"):
+        path = tmp_path / name
+        assert not path.exists() or path.stat().st_mode & 0o077 == 0, name
+
+
+def test_a_database_url_in_a_message_has_no_password():
+    from rag.chatlog import redacted
+    from rag.errors import SettingsError
+    from rag.settings import Settings
+
+    assert redacted("postgresql://kari:hemmelig@db.example:5432/rag") == "postgresql://db.example:5432/rag"
+    assert "hemmelig" not in redacted("postgresql://db/rag?user=kari&password=hemmelig&sslmode=require")
+    with pytest.raises(SettingsError) as caught:
+        Settings(database_url="postgresql+psycopg://kari:hemmelig@db/rag")
+    assert "hemmelig" not in str(caught.value)

@@ -99,3 +99,13 @@ def test_rag_report_prints_text_json_and_csv(tmp_path, monkeypatch, capsys):
     assert main(["report", "--csv"]) == 0
     assert capsys.readouterr().out.startswith("section,count,text")
     assert main(["report", "--days", "0"]) == 2
+
+
+def test_csv_cells_are_never_formulas():
+    data = {
+        "unanswered_groups": [],
+        "disliked": [{"question": '=HYPERLINK("http://x")', "answer": "+1", "comment": "@here", "given_at": "t"}],
+        "most_asked": [{"question": "-2+3", "count": 1}],
+    }
+    rows = list(csv.reader(io.StringIO(to_csv(data))))
+    assert rows[1][2:5] == ['\'=HYPERLINK("http://x")', "'+1", "'@here"] and rows[2][2] == "'-2+3"

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from rag.chatlog import Asked, ChatLog
-from rag.editors import report, to_csv
+from rag.editors import index_context, report, to_csv
 from rag.errors import EmptyQuestion, UsageError
 from rag.index import Engine
 from rag.settings import Settings
@@ -120,14 +120,16 @@ def store_feedback(
 def editors_report(settings: Settings, engine: Engine, chat_log: ChatLog, days: int) -> tuple[str, str | None]:
     """The editors' page and its CSV file (a path for the download button)."""
     try:
-        answerer = engine.served().answerer
-        embed, titles = answerer.embedder.embed_queries, {a.id: a.title for a in answerer.data.articles}
+        embed, titles = index_context(engine.served().answerer)
     except IndexLoadError:
         embed, titles = None, {}
     data = report(chat_log, int(days), embed, titles)
-    path = Path(tempfile.mkdtemp(prefix="rag-rapport-")) / f"rapport-{int(days)}-dager.csv"
+    path = _CSV_DIR / "rapport.csv"  # one file, written anew: no copies of old questions pile up
     path.write_text(to_csv(data), encoding="utf-8")
     return editors_page(data), str(path)
+
+
+_CSV_DIR = Path(tempfile.mkdtemp(prefix="rag-rapport-"))
 
 
 def build_app(settings: Settings, engine: Engine | None = None, chat_log: ChatLog | None = None, login: bool = False):
@@ -145,7 +147,8 @@ def build_app(settings: Settings, engine: Engine | None = None, chat_log: ChatLo
     def is_editor(request) -> bool:
         return not login or chat_log.users().get(user_of(request) or "", ("", ""))[1] == "editor"
 
-    with gr.Blocks(title="Spør artiklene") as demo:
+    # Gradio's cache keeps the files it served (the report's CSV): cleared hourly of those over a day old
+    with gr.Blocks(title="Spør artiklene", delete_cache=(3600, 86400)) as demo:
         gr.Markdown("# Spør artiklene\nSvarene er setninger sitert ordrett fra artiklene, med kilde.")
         header = gr.Markdown(header_text(engine), elem_id="rag-header")
         questions = gr.State([])
@@ -200,6 +203,8 @@ def build_app(settings: Settings, engine: Engine | None = None, chat_log: ChatLo
         clear.click(on_clear, None, [chat, questions, answers, sources, header], api_name=False)
 
         def on_like(q, a, note, data: gr.LikeData, request: gr.Request):
+            if not isinstance(data.liked, bool):  # a thumb clicked off again: nothing to store
+                return note
             message = data.index if isinstance(data.index, int) else data.index[0]
             store_feedback(chat_log, message // 2, bool(data.liked), q, a, note, user_of(request))
             return ""
@@ -242,6 +247,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: 
     from rag.ui.auth import checker
 
     chat_log = ChatLog.open(settings)
+    chat_log.purge(settings.log_days)  # as the nightly build does, for a server that runs longer than a night
     login = login or host not in LOOPBACK or settings.users_file is not None
     if login and not chat_log.users():
         raise UsageError(
