@@ -25,7 +25,9 @@ def variant(engine, abstain: bool = True, reader: str = "served") -> Callable[..
     else:
         chosen = base.reader if reader == "served" else _similarity_only(base.reader)
         choice = LearnedChoice(chosen, abstain=abstain)
-    return Answerer.configured(base.data, base.embedder, engine.settings, choice=choice).ask
+    return Answerer.configured(
+        base.data, base.embedder, engine.settings, choice=choice, span_reader=base.span_reader
+    ).ask
 
 
 def _similarity_only(reader):

@@ -19,6 +19,7 @@ from rag.errors import NoIndexError
 from rag.index.publish import IndexRoot
 from rag.reader import load_reader
 from rag.settings import Settings
+from rag.span import load_span_reader
 from rag.store import IndexLoadError, check_embedder, load
 from rag.types import Answer
 
@@ -87,7 +88,8 @@ class Engine:
             # hand rules, until the next build (the nightly one) brings the reader's vectors
             log.warning("%s; svarer med håndreglene til da.", message)
             reader = None
-        answerer = Answerer.configured(data, embedder, self.settings, reader=reader)
+        span_reader = load_span_reader(self.settings.models_dir) if reader is not None and self.settings.span else None
+        answerer = Answerer.configured(data, embedder, self.settings, reader=reader, span_reader=span_reader)
         answerer.ask("Hvem leder klyngen?")  # warm the lexicon, stemmer and engine before the first user
         return Served(path, answerer)
 

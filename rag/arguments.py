@@ -128,9 +128,17 @@ def parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
     mdl.add_argument("action", nargs="?", choices=["list", "convert"], default="list")
     mdl.set_defaults(func=commands["models"])
 
-    rdr = sub.add_parser("reader", help="rebuild the trained reader (rag/reader_model) from the repo's data")
+    rdr = sub.add_parser(
+        "reader", help="rebuild the trained reader (rag/reader_model) or the span reader (rag/span_model)"
+    )
     common(rdr)
-    rdr.add_argument("action", choices=["train"])
+    rdr.add_argument("action", choices=["train", "train-span"], help="train: the reader; train-span: the span reader")
+    rdr.add_argument(
+        "--train",
+        type=Path,
+        default=DEFAULT_NORQUAD.with_name("train.json"),
+        help="NorQuAD training questions for train-span (SQuAD JSON)",
+    )
     rdr.add_argument("--norquad", type=Path, default=DEFAULT_NORQUAD, help="NorQuAD validation (SQuAD JSON)")
     rdr.add_argument("--gold", type=Path, help="gold questions (default: eval/data/seed_qa.jsonl)")
     rdr.add_argument("--work", type=Path, default=Path("eval/out"), help="indexes and adapters made on the way")

@@ -47,6 +47,22 @@ def cmd_reader(args, settings: Settings) -> int:
 
     if not args.norquad.is_file():
         raise UsageError(f"fant ikke NorQuAD-valideringen i {args.norquad} (oppgi --norquad FIL)")
+    if args.action == "train-span":
+        from rag.span import SPAN_DIR
+        from rag.training.span import train_span_reader
+
+        if not args.train.is_file():
+            raise UsageError(f"fant ikke NorQuADs treningsspørsmål i {args.train} (oppgi --train FIL)")
+        report = train_span_reader(
+            args.train,
+            settings.models_dir,
+            out=args.out or SPAN_DIR,
+            held_out=args.norquad,
+            log=lambda msg: print(msg, file=sys.stderr, flush=True),
+            progress=_progress_bar("Trener span-leseren", unit="steg"),
+        )
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
     articles, golds = load_norquad(args.norquad)
     report = train_reader(
         articles,

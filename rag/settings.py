@@ -70,6 +70,7 @@ class Settings:
     embedder_chosen: bool = False  # False: serve an index with the embedder it was built with
     reader: bool = True  # build with the trained reader (rag/reader_model); False: the hand rules
     reader_chosen: bool = False  # False: serve an index with or without the reader, as it was built
+    span: bool = True  # mark the short answer with the span reader (rag/span_model); False: by rule
     # index
     max_tokens: int = ChunkerSettings.max_tokens
     overlap_tokens: int = ChunkerSettings.overlap_tokens

@@ -40,8 +40,10 @@ class Answerer:
         retriever: HybridRetriever | None = None,
         chunks_for_sentences: int = 6,
         passages: int = 3,
+        span_reader=None,
     ):
         self.data = data
+        self.span_reader = span_reader  # marks the short answer in the quote (`rag.span`)
         self.embedder = embedder
         if choice is None:
             use_reader = reader is not None and data.reader_vectors is not None
@@ -57,7 +59,9 @@ class Answerer:
         self.conversation = Conversation(self.ask)
 
     @classmethod
-    def configured(cls, data: IndexData, embedder: Embedder, settings, reader=None, choice=None) -> Answerer:
+    def configured(
+        cls, data: IndexData, embedder: Embedder, settings, reader=None, choice=None, span_reader=None
+    ) -> Answerer:
         """An answerer with the retrieval and answer knobs of `settings` (a rag.settings.Settings)."""
         retriever = HybridRetriever(
             data, depth=settings.retrieval_depth, dense_weight=settings.dense_weight, rrf_k=settings.rrf_k
@@ -70,6 +74,7 @@ class Answerer:
             retriever=retriever,
             chunks_for_sentences=settings.answer_chunks,
             passages=settings.passages,
+            span_reader=span_reader,
         )
 
     @property
@@ -115,7 +120,7 @@ class Answerer:
         decision = self.choice.decide(self.data, read, found, hits, self.passages)
         if not decision.answered:
             return replace(abstained, score=round(decision.score, 4))
-        text, citations, short = quoting.quote(self.data, read, decision, found.ids)
+        text, citations, short = quoting.quote(self.data, read, decision, found.ids, self.span_reader)
         return replace(
             abstained,
             answer=text,

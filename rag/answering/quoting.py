@@ -19,9 +19,11 @@ from rag.types import Citation, Passage
 GAP = " […] "  # between quoted sentences that do not follow each other in the article
 
 
-def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, ids: list[int]) -> tuple:
+def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, ids: list[int], span_reader=None) -> tuple:
     """The quoted text, its citations (one a sentence) and the short answer (a dict with
-    its article offsets, or None) for a decision to answer."""
+    its article offsets, or None) for a decision to answer. With a `span_reader`, the short
+    answer is the span it reads in the quote, but for a contact detail or a photo credit
+    (the rules mark the number, the address, the photographer)."""
     best = decision.best
     if decision.sentences is not None:
         chosen = list(decision.sentences)
@@ -41,15 +43,48 @@ def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, ids: 
     parts = runs(data, chosen)
     text = GAP.join(article.text[start:end] for start, end in parts)
     citations = tuple(citation(data, s) for s in chosen)
-    short = None
-    if decision.sentences is None:  # the hand weights mark none
-        for start, end in parts:
-            span = short_answer(question, article.text[start:end])
-            if span is not None:
-                a, b = start + span[0], start + span[1]
-                short = {"article_id": article.id, "start": int(a), "end": int(b), "text": article.text[a:b]}
-                break
-    return text, citations, short
+    if decision.sentences is not None:  # the hand weights mark none
+        return text, citations, None
+    by_rule = next(
+        (
+            (start + span[0], start + span[1])
+            for start, end in parts
+            if (span := short_answer(question, article.text[start:end])) is not None
+        ),
+        None,
+    )
+    # The span reader marks the rest, and a hvem question's name where the rules find none:
+    # on dev (the gold set's even rows, 38 answerable) short-answer F1 0.587 by rule, 0.719
+    # by the span reader, 0.772 so.
+    spans_first = question.kind != "name" or by_rule is None
+    if span_reader is not None and question.searched_contact is None and not decision.credit and spans_first:
+        found = _read_span(span_reader, question, article.text, parts)
+        return text, citations, found and _short(article, *found)
+    return text, citations, by_rule and _short(article, *by_rule)
+
+
+def _read_span(span_reader, question: QuestionAnalysis, body: str, parts: list[tuple[int, int]]):
+    """The span reader's answer in the quoted runs, as article offsets (None when it finds
+    none, or one that crosses from one run to the next)."""
+    text = GAP.join(body[a:b] for a, b in parts)
+    span = span_reader.span(question.text, text)
+    if span is None:
+        return None
+    at = 0
+    for a, b in parts:
+        if at <= span[0] and span[1] <= at + (b - a):
+            start, end = a + span[0] - at, a + span[1] - at
+            while start < end and body[start].isspace():  # a token's offsets may take the space before it
+                start += 1
+            while end > start and (body[end - 1].isspace() or body[end - 1] in ".,;:!?»”\"')"):
+                end -= 1  # nor the stop of a sentence the span ends
+            return (start, end) if end > start else None
+        at += (b - a) + len(GAP)
+    return None
+
+
+def _short(article, start: int, end: int) -> dict:
+    return {"article_id": article.id, "start": int(start), "end": int(end), "text": article.text[start:end]}
 
 
 def with_neighbour(

@@ -80,14 +80,21 @@ def windows(tokenizer, rows: list[dict], max_len: int, stride: int, others: floa
 
 
 def train_span_reader(
-    train_file: Path, models_dir: Path, out: Path = SPAN_DIR, held_out: Path | None = None, log=print, progress=None
+    train_file: Path,
+    models_dir: Path,
+    out: Path = SPAN_DIR,
+    held_out: Path | None = None,
+    log=print,
+    progress=None,
+    recipe: dict | None = None,
 ) -> dict:
-    """Train, save into `out`, and score on `held_out` (a SQuAD file none of it trained on)."""
+    """Train, save into `out`, and score on `held_out` (a SQuAD file none of it trained on).
+    `recipe` changes RECIPE's entries (a test trains a few steps)."""
     import torch
     from peft import LoraConfig, TaskType, get_peft_model
     from safetensors.torch import load_file, save_file
 
-    recipe = RECIPE
+    recipe = RECIPE | (recipe or {})
     t0 = time.perf_counter()
     random.seed(recipe["seed"])
     np.random.seed(recipe["seed"])

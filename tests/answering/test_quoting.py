@@ -40,3 +40,28 @@ def test_a_credit_line_is_never_a_pronouns_referent(answerer_over):
     )
     hun = sid["Hun har lang erfaring fra bransjen."]
     assert referent_of(answerer.data, hun) == sid["Kari Nordmann leder klyngen."]
+
+
+class _FakeSpanReader:
+    """Marks the first occurrence of `target` in the text it is given."""
+
+    def __init__(self, target: str):
+        self.target = target
+
+    def span(self, question: str, text: str):
+        at = text.find(self.target)
+        return (at, at + len(self.target)) if at >= 0 else None
+
+
+def test_the_span_readers_answer_is_mapped_back_to_its_run_of_the_article():
+    from rag.answering.analysis import analyse
+    from rag.answering.quoting import GAP, _read_span
+
+    body = "Kari Nordmann leder klyngen. Det regner. Klyngen ble startet i 2019."
+    parts = [(0, 28), (41, len(body))]  # two runs, quoted with GAP between
+    asked = analyse("Når ble klyngen startet?")
+    assert body[slice(*_read_span(_FakeSpanReader("i 2019."), asked, body, parts))] == "i 2019"  # no full stop
+    assert body[slice(*_read_span(_FakeSpanReader("Kari"), asked, body, parts))] == "Kari"
+    assert body[slice(*_read_span(_FakeSpanReader(" Det regner"), asked, body, [(0, 40)]))] == "Det regner"
+    assert _read_span(_FakeSpanReader("klyngen." + GAP + "Klyngen"), asked, body, parts) is None  # across runs
+    assert _read_span(_FakeSpanReader("Oslo"), asked, body, parts) is None
