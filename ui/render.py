@@ -100,39 +100,34 @@ def editors_page(data: dict) -> str:
     that got a 👎 and their comments; the questions asked most. Everything a user typed is
     escaped."""
     e = html.escape
-    parts = [
-        f"<p>Siste {data['days']} dager: <b>{data['asked']}</b> spørsmål, <b>{data['unanswered']}</b> uten svar.</p>",
-        "<h3>Uten svar, etter tema</h3>",
+    unanswered = [
+        [str(g["count"]), "<br>".join(e(q) for q in dict.fromkeys(g["questions"])), e(g["closest_title"] or "–")]
+        for g in data["unanswered_groups"]
     ]
-    if data["unanswered_groups"]:
-        parts.append(
-            '<table class="rag-report" id="rag-unanswered"><tr><th>Antall</th><th>Spørsmål</th><th>Nærmeste artikkel</th></tr>'
-        )
-        for g in data["unanswered_groups"]:
-            asked = "<br>".join(e(q) for q in dict.fromkeys(g["questions"]))
-            parts.append(f"<tr><td>{g['count']}</td><td>{asked}</td><td>{e(g['closest_title'] or '–')}</td></tr>")
-        parts.append("</table>")
-    else:
-        parts.append("<p>Ingen.</p>")
-    parts.append("<h3>Svar som fikk tommel ned</h3>")
-    if data["disliked"]:
-        parts.append(
-            '<table class="rag-report" id="rag-disliked"><tr><th>Spørsmål</th><th>Svar</th><th>Kommentar</th></tr>'
-        )
-        for f in data["disliked"]:
-            answer = e(f["answer"] or "(ikke besvart)")
-            parts.append(f"<tr><td>{e(f['question'] or '')}</td><td>{answer}</td><td>{e(f['comment'] or '')}</td></tr>")
-        parts.append("</table>")
-    else:
-        parts.append("<p>Ingen.</p>")
-    parts.append("<h3>Mest spurt</h3>")
-    if data["most_asked"]:
-        parts.append('<table class="rag-report" id="rag-most-asked"><tr><th>Antall</th><th>Spørsmål</th></tr>')
-        parts += [f"<tr><td>{m['count']}</td><td>{e(m['question'])}</td></tr>" for m in data["most_asked"]]
-        parts.append("</table>")
-    else:
-        parts.append("<p>Ingen.</p>")
-    return "\n".join(parts)
+    disliked = [
+        [e(f["question"] or ""), e(f["answer"] or "(ikke besvart)"), e(f["comment"] or "")] for f in data["disliked"]
+    ]
+    most = [[str(m["count"]), e(m["question"])] for m in data["most_asked"]]
+    return "\n".join(
+        [
+            f"<p>Siste {data['days']} dager: <b>{data['asked']}</b> spørsmål, <b>{data['unanswered']}</b> uten svar.</p>",
+            "<h3>Uten svar, etter tema</h3>",
+            _table("rag-unanswered", ["Antall", "Spørsmål", "Nærmeste artikkel"], unanswered),
+            "<h3>Svar som fikk tommel ned</h3>",
+            _table("rag-disliked", ["Spørsmål", "Svar", "Kommentar"], disliked),
+            "<h3>Mest spurt</h3>",
+            _table("rag-most-asked", ["Antall", "Spørsmål"], most),
+        ]
+    )
+
+
+def _table(element_id: str, headers: list[str], rows: list[list[str]]) -> str:
+    """An HTML table of cells already escaped; «Ingen.» for none."""
+    if not rows:
+        return "<p>Ingen.</p>"
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="rag-report" id="{element_id}"><tr>{head}</tr>{body}</table>'
 
 
 CSS = """

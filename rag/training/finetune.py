@@ -125,7 +125,6 @@ def train_adapter(
     `progress(step, steps)` after each step."""
     import torch
     from peft import PeftModel, get_peft_model
-    from safetensors.torch import load_file, save_file
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     _seed(seed)
@@ -168,21 +167,36 @@ def train_adapter(
             p = _encode(model, [PASSAGE + t for t in pool], device)
             logits = SCALE * q @ p.T
             loss = torch.nn.functional.cross_entropy(logits, torch.tensor(targets, device=device))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
+            optimise(loss, params, optimiser, schedule)
             total += loss.item() * len(group)
             step += 1
             if progress:
                 progress(step, steps)
         log(f"  epoch {epoch + 1}/{epochs}: loss {total / len(items):.3f}")
     model.eval()
+    save_adapter(peft_model, out)
+
+
+def optimise(loss, params, optimiser, schedule) -> None:
+    """One step: gradients clipped to norm 1, the learning-rate schedule advanced."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimiser.step()
+    schedule.step()
+    optimiser.zero_grad()
+
+
+def save_adapter(peft_model, out: Path) -> Path:
+    """What was learned into `out`, in fp16 (half the size, the same scores); its weights file."""
+    from safetensors.torch import load_file, save_file
+
     out.mkdir(parents=True, exist_ok=True)
     peft_model.save_pretrained(str(out))
     weights = out / "adapter_model.safetensors"
     save_file({k: v.half().contiguous() for k, v in load_file(str(weights)).items()}, str(weights))
+    return weights
 
 
 def _encode(model, texts: list[str], device: str, chunk: int = 32):

