@@ -11,6 +11,7 @@ import sys
 
 from rag import arguments
 from rag.answering import ABSTAIN_TEXT
+from rag.cli_chat import cmd_feedback, cmd_report, cmd_user, purge_chat_log
 from rag.errors import EXIT_USAGE, BuildError, RagError, UsageError, require, unwritable
 from rag.fetch import FetchPolicy
 from rag.settings import Settings
@@ -104,7 +105,7 @@ def cmd_build(args, settings: Settings) -> int:
         raise BuildError(f"bygget feilet: {exc}. Indeksen i bruk er uendret.") from exc
     for warning in report.warnings:
         print(f"advarsel: {warning}", file=sys.stderr)
-    _purge_chat_log(settings)
+    purge_chat_log(settings)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -116,21 +117,6 @@ def cmd_build(args, settings: Settings) -> int:
             f"  i bruk: {settings.index_dir / 'current'}"
         )
     return 0
-
-
-def _purge_chat_log(settings: Settings) -> None:
-    """The nightly build also forgets questions older than RAG_LOG_DAYS (a failure here is a warning)."""
-    from rag.chatlog import ChatLog
-
-    if not settings.database_url and not (settings.home / "chat.db").exists():
-        return  # a build host that never served: no log to purge, and none is made
-    try:
-        gone = ChatLog.open(settings).purge(settings.log_days)
-    except (RagError, OSError) as exc:
-        print(f"advarsel: kunne ikke slette gamle spørsmål: {exc}", file=sys.stderr)
-        return
-    if gone:
-        print(f"Slettet {gone} spørsmål og tilbakemeldinger eldre enn {settings.log_days} dager.", file=sys.stderr)
 
 
 def cmd_ask(args, settings: Settings) -> int:
@@ -224,78 +210,6 @@ def cmd_serve(args, settings: Settings) -> int:
     demo = serve(settings, host=args.host, port=args.port, block=False, login=args.login)
     print(f"Chatten kjører på http://{args.host}:{args.port}/  (Ctrl+C for å stoppe)", file=sys.stderr)
     demo.block_thread()
-    return 0
-
-
-def cmd_feedback(args, settings: Settings) -> int:
-    from rag.chatlog import ChatLog
-
-    rows = ChatLog.open(settings).feedback(limit=max(1, args.n))
-    if not rows:
-        print("Ingen tilbakemeldinger ennå.")
-    for row in rows:
-        mark = "👍" if row["liked"] else "👎"
-        comment = f"\n    «{row['comment']}»" if row["comment"] else ""
-        print(f"{row['given_at']} {mark} {row['question']}\n    {row['answer'] or '(ikke besvart)'}{comment}")
-    return 0
-
-
-def cmd_report(args, settings: Settings) -> int:
-    from rag.chatlog import ChatLog
-    from rag.editors import index_context, report, to_csv
-
-    if args.days < 1:
-        raise UsageError("--days må være minst 1")
-    from rag.index import Engine
-
-    embed, titles = None, {}
-    try:  # group by topic with the served index's embedder, and name the articles (never build one here)
-        embed, titles = index_context(Engine(settings).served().answerer)
-    except RagError as exc:
-        print(f"advarsel: ingen indeks å gruppere med ({exc}); bare like formuleringer grupperes", file=sys.stderr)
-    data = report(ChatLog.open(settings), args.days, embed, titles)
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-    elif args.csv:
-        sys.stdout.write(to_csv(data))
-    else:
-        print(format_report(data))
-    return 0
-
-
-def format_report(data: dict) -> str:
-    """The report as text for a terminal or a weekly mail."""
-    lines = [f"Siste {data['days']} dager: {data['asked']} spørsmål, {data['unanswered']} uten svar."]
-    lines.append("\nUten svar, etter tema:")
-    for g in data["unanswered_groups"] or []:
-        near = f" (nærmeste artikkel: {g['closest_title']})" if g["closest_title"] else ""
-        lines.append(f"  {g['count']} × {g['questions'][0]}{near}")
-        lines += [f"        {q}" for q in dict.fromkeys(g["questions"][1:])]
-    if not data["unanswered_groups"]:
-        lines.append("  (ingen)")
-    lines.append("\nSvar med 👎:")
-    for f in data["disliked"]:
-        comment = f" – «{f['comment']}»" if f["comment"] else ""
-        lines.append(f"  {f['question']}{comment}")
-    if not data["disliked"]:
-        lines.append("  (ingen)")
-    lines.append("\nMest spurt:")
-    lines += [f"  {m['count']} × {m['question']}" for m in data["most_asked"]] or ["  (ingen)"]
-    return "\n".join(lines)
-
-
-def cmd_user(args, settings: Settings) -> int:
-    import getpass
-
-    from rag.chatlog import ChatLog
-    from rag.ui.auth import hash_password
-
-    password = getpass.getpass(f"Passord for {args.name}: ")
-    if len(password) < 8 or password != getpass.getpass("Gjenta passordet: "):
-        raise UsageError("passordene må være like og minst 8 tegn lange")
-    log = ChatLog.open(settings)
-    log.add_user(args.name, hash_password(password), args.role)
-    print(f"La til {args.name} ({args.role}) i {log.where()}")
     return 0
 
 
