@@ -256,69 +256,8 @@ class ChatLog:
             return gone + cur.rowcount
 
     def import_files(self, feedback_file: Path, users_file: Path) -> dict[str, int]:
-        """The feedback and users files of earlier versions, imported once each (the files
-        stay): a file is known by its content, so a moved home imports nothing again. A user
-        the database already has keeps its password and role."""
-        counts = {}
-        for key, path in (("feedback", feedback_file), ("users", users_file)):
-            try:
-                data = Path(path).read_bytes()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                raise DataError(f"kan ikke lese {path} for å importere den ({exc.strerror or exc})") from exc
-            # decoded with replacement: a crash mid-write may have torn the last character
-            text = data.decode("utf-8", errors="replace")
-            with self._transaction() as cur:
-                marker = f"imported:{key}:{hashlib.sha256(data).hexdigest()}"
-                cur.execute(self._sql("SELECT value FROM meta WHERE key = ?"), (marker,))
-                if cur.fetchone():
-                    continue
-                counts[key] = (
-                    self._import_feedback(cur, text) if key == "feedback" else self._import_users(cur, text, path)
-                )
-                self._set_meta(cur, marker, f"{now()} {path}")
-        return counts
-
-    def _import_feedback(self, cur, text: str) -> int:
-        n = 0
-        for line in text.splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a torn last line from a crash
-            if not isinstance(row, dict) or "liked" not in row:
-                continue
-            self._insert_feedback(
-                cur,
-                row.get("time") or now(),
-                None,
-                bool(row["liked"]),
-                None,
-                row.get("question"),
-                row.get("answer"),
-                row.get("citations"),
-                None,
-            )
-            n += 1
-        return n
-
-    def _import_users(self, cur, text: str, path: Path) -> int:
-        try:
-            users = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"brukerfilen {path} er ikke gyldig JSON; rett den før den importeres") from exc
-        if not isinstance(users, dict) or not all(isinstance(v, str) for v in users.values()):
-            raise DataError(f"brukerfilen {path} må knytte brukernavn til passord-hasher")
-        cur.execute(self._sql("SELECT name FROM users"))
-        known = {row[0] for row in cur.fetchall()}
-        added = [(name, h) for name, h in users.items() if name not in known]
-        for name, password_hash in added:
-            cur.execute(
-                self._sql("INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)"),
-                (name, password_hash, "user"),
-            )
-        return len(added)
+        """The feedback and users files of earlier versions, imported once each (`import_older_files`)."""
+        return import_older_files(self, feedback_file, users_file)
 
     # ------------------------------------------------------------ reading
 
@@ -359,6 +298,72 @@ class ChatLog:
         with self._transaction(write=False) as cur:
             cur.execute(self._sql(statement), params)
             return list(cur.fetchall())
+
+
+def import_older_files(log: ChatLog, feedback_file: Path, users_file: Path) -> dict[str, int]:
+    """The feedback and users files of earlier versions, imported once each (the files
+    stay): a file is known by its content, so a moved home imports nothing again. A user
+    the database already has keeps its password and role."""
+    counts = {}
+    for key, path in (("feedback", feedback_file), ("users", users_file)):
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise DataError(f"kan ikke lese {path} for å importere den ({exc.strerror or exc})") from exc
+        # decoded with replacement: a crash mid-write may have torn the last character
+        text = data.decode("utf-8", errors="replace")
+        with log._transaction() as cur:
+            marker = f"imported:{key}:{hashlib.sha256(data).hexdigest()}"
+            cur.execute(log._sql("SELECT value FROM meta WHERE key = ?"), (marker,))
+            if cur.fetchone():
+                continue
+            counts[key] = _import_feedback(log, cur, text) if key == "feedback" else _import_users(log, cur, text, path)
+            log._set_meta(cur, marker, f"{now()} {path}")
+    return counts
+
+
+def _import_feedback(log: ChatLog, cur, text: str) -> int:
+    n = 0
+    for line in text.splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn last line from a crash
+        if not isinstance(row, dict) or "liked" not in row:
+            continue
+        log._insert_feedback(
+            cur,
+            row.get("time") or now(),
+            None,
+            bool(row["liked"]),
+            None,
+            row.get("question"),
+            row.get("answer"),
+            row.get("citations"),
+            None,
+        )
+        n += 1
+    return n
+
+
+def _import_users(log: ChatLog, cur, text: str, path: Path) -> int:
+    try:
+        users = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"brukerfilen {path} er ikke gyldig JSON; rett den før den importeres") from exc
+    if not isinstance(users, dict) or not all(isinstance(v, str) for v in users.values()):
+        raise DataError(f"brukerfilen {path} må knytte brukernavn til passord-hasher")
+    cur.execute(log._sql("SELECT name FROM users"))
+    known = {row[0] for row in cur.fetchall()}
+    added = [(name, h) for name, h in users.items() if name not in known]
+    for name, password_hash in added:
+        cur.execute(
+            log._sql("INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?)"),
+            (name, password_hash, "user"),
+        )
+    return len(added)
 
 
 class _Transaction:
