@@ -88,7 +88,9 @@ class Engine:
             # hand rules, until the next build (the nightly one) brings the reader's vectors
             log.warning("%s; svarer med håndreglene til da.", message)
             reader = None
-        span_reader = load_span_reader(self.settings.models_dir) if reader is not None and self.settings.span else None
+        span_reader = None
+        if reader is not None and self.settings.span:
+            span_reader = load_span_reader(self.settings.models_dir, tokenizer=reader.tokenizer)
         answerer = Answerer.configured(data, embedder, self.settings, reader=reader, span_reader=span_reader)
         answerer.ask("Hvem leder klyngen?")  # warm the lexicon, stemmer and engine before the first user
         return Served(path, answerer)

@@ -93,6 +93,11 @@ class Reader:
         self.threshold = float(self.config["threshold"])
         self.threshold_crosslingual = float(self.config["threshold_crosslingual"])
 
+    @property
+    def tokenizer(self):
+        """e5's tokenizer, which the span reader shares (the same converted model's)."""
+        return self._model.tokenizer
+
     def embed_questions(self, texts: list[str]) -> np.ndarray:
         return self._embed([QUERY + t for t in texts])
 

@@ -20,13 +20,16 @@ MAX_ANSWER_TOKENS = 30  # a span longer than this is no short answer
 MAX_LEN = 384  # tokens of question and text read at once (a quote is far shorter)
 
 
-def load_qa_model(models_dir: Path):
-    """The converted e5 as a question-answering model (an untrained start/end head) and its tokenizer."""
+def load_qa_model(models_dir: Path, tokenizer=None):
+    """The converted e5 as a question-answering model (an untrained start/end head) and its
+    tokenizer (`tokenizer`, where the caller holds e5's already: its 250,000-word vocabulary
+    costs about 290 MB a copy)."""
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     quiet_transformers()
     folder = ensure_converted(models_dir)
-    return AutoModelForQuestionAnswering.from_pretrained(str(folder)), AutoTokenizer.from_pretrained(str(folder))
+    model = AutoModelForQuestionAnswering.from_pretrained(str(folder))
+    return model, tokenizer or AutoTokenizer.from_pretrained(str(folder))
 
 
 def best_span(model, tokenizer, question: str, text: str, max_len: int = MAX_LEN) -> tuple[int, int] | None:
@@ -74,7 +77,7 @@ def best_span(model, tokenizer, question: str, text: str, max_len: int = MAX_LEN
 class SpanReader:
     """The trained span reader, loaded once per process. Thread-safe."""
 
-    def __init__(self, models_dir: Path, folder: Path = SPAN_DIR):
+    def __init__(self, models_dir: Path, folder: Path = SPAN_DIR, tokenizer=None):
         import torch
         from peft import PeftModel
 
@@ -86,7 +89,7 @@ class SpanReader:
             raise ReaderError(f"ingen span-leser i {folder} ({exc}); kjør `rag reader train-span`") from exc
         if self.config.get("base_sha256_12") != source_hash()[:12]:
             raise ReaderError(f"span-leseren i {folder} er trent på en annen grunnmodell; kjør `rag reader train-span`")
-        model, self.tokenizer = load_qa_model(models_dir)
+        model, self.tokenizer = load_qa_model(models_dir, tokenizer)
         model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload()
         model.bert.embeddings.word_embeddings = Q4Embedding()  # 330 MB less than the float32 matrix
         model.eval()
@@ -105,9 +108,10 @@ _LOADED: dict[tuple[str, str], SpanReader] = {}
 _LOCK = threading.Lock()
 
 
-def load_span_reader(models_dir: Path, folder: Path = SPAN_DIR) -> SpanReader:
+def load_span_reader(models_dir: Path, folder: Path = SPAN_DIR, tokenizer=None) -> SpanReader:
+    """The span reader, loaded once per process (with e5's `tokenizer`, if the caller has it)."""
     key = (str(models_dir), str(folder))
     with _LOCK:
         if key not in _LOADED:
-            _LOADED[key] = SpanReader(models_dir, folder)
+            _LOADED[key] = SpanReader(models_dir, folder, tokenizer)
         return _LOADED[key]
