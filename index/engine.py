@@ -26,6 +26,17 @@ from rag.types import Answer
 log = logging.getLogger("rag")
 
 
+def served_embedder(settings: Settings, data, path: Path):
+    """The embedder that reads questions for the index `data` (in `path`): --embedder /
+    RAG_EMBEDDER where given, else the one the index was built with; checked against it."""
+    name = settings.embedder
+    if not settings.embedder_chosen:
+        name = data.manifest.get("embedder_setting", name)
+    embedder = load_embedder(name, settings.models_dir)
+    check_embedder(data.manifest, embedder.id, embedder.dim, path)
+    return embedder
+
+
 @dataclass(frozen=True)
 class Served:
     path: Path
@@ -70,11 +81,7 @@ class Engine:
 
     def _load(self, path: Path) -> Served:
         data = load(path)
-        name = self.settings.embedder
-        if not self.settings.embedder_chosen:  # no --embedder / RAG_EMBEDDER: the one the index was built with
-            name = data.manifest.get("embedder_setting", name)
-        embedder = load_embedder(name, self.settings.models_dir)
-        check_embedder(data.manifest, embedder.id, embedder.dim, path)
+        embedder = served_embedder(self.settings, data, path)
         use_reader = self.settings.reader if self.settings.reader_chosen else data.reader_id is not None
         reader = load_reader(self.settings.models_dir) if use_reader else None
         if reader is not None and data.reader_id != reader.id:

@@ -271,9 +271,7 @@ class ChatLog:
             "id, asked_at, user_name, question, kind, answered, score, article_ids, closest_article, answer, "
             "latency_ms, build_id"
         )
-        rows = self._rows(f"SELECT {columns} FROM questions WHERE asked_at >= ? ORDER BY asked_at, id", (since or "",))
-        names = [c.strip() for c in columns.split(",")]
-        out = [dict(zip(names, row)) for row in rows]
+        out = self._records(columns, "FROM questions WHERE asked_at >= ? ORDER BY asked_at, id", (since or "",))
         for row in out:
             row["answered"] = bool(row["answered"])
             row["article_ids"] = [a for a in (row["article_ids"] or "").split(",") if a]
@@ -282,17 +280,19 @@ class ChatLog:
     def feedback(self, since: str | None = None, limit: int | None = None) -> list[dict]:
         """Feedback given since `since` (all without), oldest first; with `limit`, the latest that many."""
         columns = "id, given_at, question_id, liked, comment, question, answer, citations, user_name"
-        rows = self._rows(
-            f"SELECT {columns} FROM feedback WHERE given_at >= ? ORDER BY given_at DESC, id DESC"
-            + (f" LIMIT {int(limit)}" if limit else ""),
-            (since or "",),
+        latest = "FROM feedback WHERE given_at >= ? ORDER BY given_at DESC, id DESC" + (
+            f" LIMIT {int(limit)}" if limit else ""
         )
-        names = [c.strip() for c in columns.split(",")]
-        out = [dict(zip(names, row)) for row in reversed(rows)]
+        out = self._records(columns, latest, (since or "",))[::-1]
         for row in out:
             row["liked"] = bool(row["liked"])
             row["citations"] = json.loads(row["citations"] or "[]")
         return out
+
+    def _records(self, columns: str, rest: str, params: tuple) -> list[dict]:
+        """`SELECT columns rest` as one dict a row, keyed by the column names."""
+        names = [c.strip() for c in columns.split(",")]
+        return [dict(zip(names, row)) for row in self._rows(f"SELECT {columns} {rest}", params)]
 
     def _rows(self, statement: str, params: tuple = ()) -> list[tuple]:
         with self._transaction(write=False) as cur:

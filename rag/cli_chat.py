@@ -45,11 +45,17 @@ def cmd_report(args, settings: Settings) -> int:
 
     if args.days < 1:
         raise UsageError("--days må være minst 1")
-    from rag.index import Engine
+    from rag.index import IndexRoot
+    from rag.index.engine import served_embedder
+    from rag.store import load
 
     embed, titles = None, {}
-    try:  # group by topic with the served index's embedder, and name the articles (never build one here)
-        embed, titles = index_context(Engine(settings).served().answerer)
+    try:  # group by topic with the served index's embedder, and name the articles: no reader, no build
+        current = IndexRoot(settings.index_dir).current()
+        if current is None:
+            raise UsageError(f"ingen indeks i {settings.index_dir}")
+        data = load(current)
+        embed, titles = index_context(data, served_embedder(settings, data, current))
     except RagError as exc:
         print(f"advarsel: ingen indeks å gruppere med ({exc}); bare like formuleringer grupperes", file=sys.stderr)
     data = report(ChatLog.open(settings), args.days, embed, titles)

@@ -70,10 +70,10 @@ def report(
     }
 
 
-def index_context(answerer) -> tuple[Callable[[list[str]], np.ndarray], dict[str, str]]:
-    """What the report takes from a served index: its embedder's question vectors (for
-    grouping) and its articles' titles."""
-    return answerer.embedder.embed_queries, {a.id: a.title for a in answerer.data.articles}
+def index_context(data, embedder) -> tuple[Callable[[list[str]], np.ndarray], dict[str, str]]:
+    """What the report takes from an index (`rag.store.IndexData`) and the embedder that
+    reads its questions: question vectors (for grouping) and the articles' titles."""
+    return embedder.embed_queries, {a.id: a.title for a in data.articles}
 
 
 def group_by_topic(questions: list[str], embed: Callable[[list[str]], np.ndarray] | None) -> list[list[int]]:

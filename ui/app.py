@@ -120,7 +120,8 @@ def store_feedback(
 def editors_report(settings: Settings, engine: Engine, chat_log: ChatLog, days: int) -> tuple[str, str | None]:
     """The editors' page and its CSV file (a path for the download button)."""
     try:
-        embed, titles = index_context(engine.served().answerer)
+        answerer = engine.served().answerer
+        embed, titles = index_context(answerer.data, answerer.embedder)
     except IndexLoadError:
         embed, titles = None, {}
     data = report(chat_log, int(days), embed, titles)

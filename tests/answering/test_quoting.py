@@ -60,8 +60,12 @@ def test_the_span_readers_answer_is_mapped_back_to_its_run_of_the_article():
     body = "Kari Nordmann leder klyngen. Det regner. Klyngen ble startet i 2019."
     parts = [(0, 28), (41, len(body))]  # two runs, quoted with GAP between
     asked = analyse("Når ble klyngen startet?")
-    assert body[slice(*_read_span(_FakeSpanReader("i 2019."), asked, body, parts))] == "i 2019"  # no full stop
-    assert body[slice(*_read_span(_FakeSpanReader("Kari"), asked, body, parts))] == "Kari"
-    assert body[slice(*_read_span(_FakeSpanReader(" Det regner"), asked, body, [(0, 40)]))] == "Det regner"
-    assert _read_span(_FakeSpanReader("klyngen." + GAP + "Klyngen"), asked, body, parts) is None  # across runs
-    assert _read_span(_FakeSpanReader("Oslo"), asked, body, parts) is None
+
+    def read(target, runs=parts):
+        return _read_span(_FakeSpanReader(target), asked, body, runs, GAP.join(body[a:b] for a, b in runs))
+
+    assert body[slice(*read("i 2019."))] == "i 2019"  # no full stop
+    assert body[slice(*read("Kari"))] == "Kari"
+    assert body[slice(*read(" Det regner", [(0, 40)]))] == "Det regner"
+    assert read("klyngen." + GAP + "Klyngen") is None  # across runs
+    assert read("Oslo") is None
