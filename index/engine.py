@@ -48,8 +48,11 @@ class Served:
 
 
 class Engine:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, warm: bool = True):
+        """`warm`: ask one question of each index it loads before its first user (a server
+        does; a one-shot `rag ask` needs not)."""
         self.settings = settings
+        self.warm = warm
         self.root = IndexRoot(settings.index_dir)
         self._served: Served | None = None
         self._lock = threading.Lock()
@@ -97,9 +100,10 @@ class Engine:
             reader = None
         span_reader = None
         if reader is not None and self.settings.span:
-            span_reader = load_span_reader(self.settings.models_dir, tokenizer=reader.tokenizer)
+            span_reader = load_span_reader(self.settings.models_dir)
         answerer = Answerer.configured(data, embedder, self.settings, reader=reader, span_reader=span_reader)
-        answerer.ask("Hvem leder klyngen?")  # warm the lexicon, stemmer and engine before the first user
+        if self.warm:
+            answerer.ask("Hvem leder klyngen?")  # warm the lexicon, stemmer and engine before the first user
         return Served(path, answerer)
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (), passages: int | None = None) -> Answer:

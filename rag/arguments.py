@@ -33,6 +33,9 @@ def parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the index from the article folder and put it in service")
     common(build)
     build.add_argument("--json", action="store_true", help="print the build report as JSON")
+    build.add_argument(
+        "--force", action="store_true", help="build anew even when no article or setting changed since the last build"
+    )
     build.set_defaults(func=commands["build"])
 
     ask = sub.add_parser("ask", help="ask a question")
@@ -137,14 +140,16 @@ def parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
         "--train",
         type=Path,
         default=DEFAULT_NORQUAD.with_name("train.json"),
-        help="NorQuAD training questions for train-span (SQuAD JSON)",
+        help="NorQuAD training questions, which train (SQuAD JSON)",
     )
-    rdr.add_argument("--norquad", type=Path, default=DEFAULT_NORQUAD, help="NorQuAD validation (SQuAD JSON)")
+    rdr.add_argument(
+        "--norquad", type=Path, default=DEFAULT_NORQUAD, help="NorQuAD validation, only scored (SQuAD JSON)"
+    )
     rdr.add_argument("--gold", type=Path, help="gold questions (default: eval/data/seed_qa.jsonl)")
     rdr.add_argument("--work", type=Path, default=Path("eval/out"), help="indexes and adapters made on the way")
     rdr.add_argument("--out", type=Path, help="where the reader goes (default: rag/reader_model)")
     rdr.add_argument(
-        "--adapters", type=Path, help="reuse adapters trained earlier (folders synthetic, final, fold1 ... fold3)"
+        "--adapters", type=Path, help="reuse adapters trained earlier (folders synthetic, final, fold1, fold2)"
     )
     rdr.set_defaults(func=commands["reader"])
 

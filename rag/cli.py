@@ -48,12 +48,12 @@ def cmd_reader(args, settings: Settings) -> int:
 
     if not args.norquad.is_file():
         raise UsageError(f"fant ikke NorQuAD-valideringen i {args.norquad} (oppgi --norquad FIL)")
+    if not args.train.is_file():
+        raise UsageError(f"fant ikke NorQuADs treningsspørsmål i {args.train} (oppgi --train FIL)")
     if args.action == "train-span":
         from rag.span import SPAN_DIR
         from rag.training.span import train_span_reader
 
-        if not args.train.is_file():
-            raise UsageError(f"fant ikke NorQuADs treningsspørsmål i {args.train} (oppgi --train FIL)")
         report = train_span_reader(
             args.train,
             settings.models_dir,
@@ -64,10 +64,9 @@ def cmd_reader(args, settings: Settings) -> int:
         )
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
-    articles, golds = load_norquad(args.norquad)
     report = train_reader(
-        articles,
-        golds,
+        load_norquad(args.train),
+        load_norquad(args.norquad),
         read_gold(args.gold or GOLD),
         settings,
         args.work,
@@ -100,7 +99,7 @@ def cmd_build(args, settings: Settings) -> int:
 
     _first_use_articles(settings)
     try:
-        report = run_build(settings, progress=_progress_bar("Bygger indeks"))
+        report = run_build(settings, progress=_progress_bar("Bygger indeks"), force=args.force)
     except BuildError as exc:
         raise BuildError(f"bygget feilet: {exc}. Indeksen i bruk er uendret.") from exc
     for warning in report.warnings:
@@ -108,6 +107,11 @@ def cmd_build(args, settings: Settings) -> int:
     purge_chat_log(settings)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    elif not report.rebuilt:
+        print(
+            f"Ingenting å bygge: de {report.articles} artiklene og innstillingene er som da indeks {report.build} "
+            f"ble bygget, og den er fortsatt i bruk ({report.seconds:.1f} s; --force bygger likevel på nytt)"
+        )
     else:
         print(
             f"Indeks {report.build}: {report.articles} artikler, {report.chunks} biter, {report.sentences} setninger "
@@ -126,7 +130,7 @@ def cmd_ask(args, settings: Settings) -> int:
         raise UsageError('skriv et spørsmål, for eksempel: rag ask "Hvem er ny leder i NCE Smart Energy Markets?"')
     if args.question is not None:
         clean_question(args.question)  # an empty question is a usage error before any index is built
-    engine = _engine(settings)
+    engine = _engine(settings, warm=bool(args.jsonl))  # one question: no warm-up question first
     if args.jsonl:
         return _ask_jsonl(engine, args.jsonl, args.passages)
     answer = engine.ask(args.question, args.history, passages=args.passages)
@@ -293,8 +297,9 @@ def _first_use_articles(settings: Settings) -> None:
         raise unwritable(exc, settings.articles_dir, "RAG_HOME (eller RAG_ARTICLES_DIR)", BuildError) from exc
 
 
-def _engine(settings: Settings):
-    """The engine for the index in service; builds it first when there is none yet."""
+def _engine(settings: Settings, warm: bool = True):
+    """The engine for the index in service; builds it first when there is none yet.
+    `warm`: see `Engine`."""
     from rag.index import Engine, IndexRoot, run_build
 
     current = IndexRoot(settings.index_dir).current()
@@ -307,10 +312,10 @@ def _engine(settings: Settings):
             f"bygger den på nytt fra {settings.articles_dir} (embeddingene gjenbrukes) …"
         )
     else:
-        return Engine(settings)
+        return Engine(settings, warm)
     print(why, file=sys.stderr)
     run_build(settings, progress=_progress_bar("Bygger indeks"))
-    return Engine(settings)
+    return Engine(settings, warm)
 
 
 def _older_analyzer(folder) -> bool:

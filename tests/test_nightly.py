@@ -66,9 +66,32 @@ def test_second_build_is_refused_while_one_runs(fake_settings):
         run_build(fake_settings)
 
 
+def test_a_build_with_nothing_changed_loads_no_model_and_keeps_the_index(fake_settings, monkeypatch):
+    from dataclasses import replace
+
+    import rag.index.build as build_module
+
+    first = run_build(fake_settings)
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("a model was loaded")
+
+    monkeypatch.setattr(build_module, "load_embedder", no_model)
+    again = run_build(fake_settings)
+    assert (again.rebuilt, again.build, again.unchanged, again.chunks) == (False, first.build, 5, first.chunks)
+    assert [p.name for p in IndexRoot(fake_settings.index_dir).builds.iterdir()] == [first.build]
+    # another setting, or a changed article, builds anew
+    with pytest.raises(AssertionError, match="a model was loaded"):
+        run_build(replace(fake_settings, dense_index="hnsw"))
+    target = next(fake_settings.articles_dir.glob("02-*.md"))
+    target.write_text(target.read_text(encoding="utf-8") + "\nEn ny setning.\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="a model was loaded"):
+        run_build(fake_settings)
+
+
 def test_rollback_serves_the_previous_build(fake_settings):
     first = run_build(fake_settings).build
-    run_build(fake_settings)
+    run_build(fake_settings, force=True)
     root = IndexRoot(fake_settings.index_dir)
     assert root.rollback().name == first and root.current().name == first
 

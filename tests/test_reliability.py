@@ -78,7 +78,7 @@ def test_full_or_read_only_disk_fails_the_build_and_keeps_serving(fake_settings,
 
     monkeypatch.setattr(build_module, "save", broken_save)
     with pytest.raises(BuildError, match="kan ikke skrive til"):
-        run_build(fake_settings)
+        run_build(fake_settings, force=True)
     root = IndexRoot(fake_settings.index_dir)
     assert root.current().name == first
     assert not list(root.builds.glob("*.partial"))
@@ -90,7 +90,7 @@ def test_corrupt_new_build_never_replaces_a_loaded_index(fake_settings):
     engine = Engine(fake_settings)
     before = engine.served().path
     second = fake_settings.index_dir / "current"
-    run_build(fake_settings)
+    run_build(fake_settings, force=True)
     (second.resolve() / "chunks.jsonl").write_text("garbage\n")
     assert engine.ask("Hvem er ny leder i NCE Smart Energy Markets?").passages  # still the old build
     assert engine.served().path == before

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.models import source_hash
-from rag.span import SPAN_DIR, best_span, load_qa_model
+from rag.span import SPAN_DIR, SpanReader, load_qa_model
 from rag.training.finetune import optimise, save_adapter
 
 # Each window holding the answer trains, and this share of the others (as "no answer here").
@@ -99,7 +99,8 @@ def train_span_reader(
     random.seed(recipe["seed"])
     np.random.seed(recipe["seed"])
     torch.manual_seed(recipe["seed"])
-    model, tokenizer = load_qa_model(models_dir)
+    model = load_qa_model(models_dir)
+    tokenizer = hf_tokenizer(models_dir)
     for module in model.modules():  # no dropout: faster on a CPU, and the reader's recipe found it no better
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0
@@ -153,23 +154,35 @@ def train_span_reader(
         },
         "seconds": round(time.perf_counter() - t0, 1),
     }
+    record = out / "span.json"
+    record.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if held_out is not None:
-        report["held_out"] = gold_passage_scores(peft_model.merge_and_unload(), tokenizer, squad_rows(held_out))
+        # Scored as it serves: the reader just saved, run from its ONNX graph (rag.export).
+        report["held_out"] = gold_passage_scores(SpanReader(models_dir, out), squad_rows(held_out))
         report["held_out"]["set"] = "NorQuAD validation, all questions, the gold passage given"
-    (out / "span.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        record.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
 
 
-def gold_passage_scores(model, tokenizer, rows: list[dict]) -> dict:
+def gold_passage_scores(reader: SpanReader, rows: list[dict]) -> dict:
     """Exact match and token F1 (SQuAD) of the best span in each question's own passage."""
     em = f1 = 0.0
     for row in rows:
-        found = best_span(model, tokenizer, row["question"], row["context"])
+        found = reader.span(row["question"], row["context"])
         text = row["context"][found[0] : found[1]] if found else ""
         golds = [_tokens(a["text"]) for a in row["answers"]]
         em += float(bool(text) and _tokens(text) in golds)
         f1 += max(_f1(_tokens(text), g) for g in golds) if text else 0.0
     return {"questions": len(rows), "exact_match": round(em / len(rows), 3), "f1": round(f1 / len(rows), 3)}
+
+
+def hf_tokenizer(models_dir: Path):
+    """The converted e5's tokenizer, as `transformers` reads it (offsets and windows)."""
+    from transformers import AutoTokenizer
+
+    from rag.models import ensure_converted
+
+    return AutoTokenizer.from_pretrained(str(ensure_converted(models_dir)))
 
 
 def _tokens(text: str) -> list[str]:

@@ -46,12 +46,12 @@ def test_squad_rows_keep_the_answerable_questions(tmp_path):
 
 @pytest.mark.embedder
 def test_windows_label_the_answer_tokens_and_a_short_run_saves_what_serving_loads(tmp_path, models_dir):
-    from rag.span import SpanReader, load_qa_model
-    from rag.training.span import train_span_reader, windows
+    from rag.span import SpanReader
+    from rag.training.span import hf_tokenizer, train_span_reader, windows
 
     path = tmp_path / "squad.json"
     path.write_text(json.dumps(SQUAD), encoding="utf-8")
-    _, tokenizer = load_qa_model(models_dir)
+    tokenizer = hf_tokenizer(models_dir)
     data = windows(tokenizer, squad_rows(path), max_len=24, stride=8, others=1.0, rng=random.Random(1))
     labelled = [
         tokenizer.decode(ids[s : e + 1])

