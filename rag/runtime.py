@@ -50,7 +50,9 @@ class Encoded:
 
 
 class Tokens:
-    """e5's tokenizer (SentencePiece), with the special tokens of the converted model."""
+    """e5's tokenizer (SentencePiece), with the special tokens of the converted model.
+    One known difference from the converted model's `tokenizers` copy: a literal «<s>»,
+    «</s>» or «<unk>» in a text is read as its characters here, as a special token there."""
 
     def __init__(self, model_file: Path, bos: int, eos: int, pad: int) -> None:
         import sentencepiece as spm
@@ -72,15 +74,16 @@ class Tokens:
     def pair(self, question: str, text: str, max_len: int, stride: int) -> list[Encoded]:
         """<s> question </s></s> window </s> for each window of `text` (overlapping by
         `stride` tokens) that fits `max_len`, as transformers' only_second truncation makes
-        them; each passage token with its character offsets in `text`."""
-        q = self._ids(question)
+        them; each passage token with its character offsets in `text`. A question is cut
+        to a quarter of `max_len` (where transformers would refuse it)."""
+        q = self._ids(question)[: max_len // 4]  # a long question leaves the passage most of the window
         proto = self._sp.encode(text, return_type="proto")
         starts = _char_starts(text)
         pieces = [(p.id, p.begin, p.end) for p in proto.pieces]
         if pieces and pieces[0][1] > 0:  # spaces before the text: the first word marker is the last of them
             pieces[0] = (pieces[0][0], len(text[: starts[pieces[0][1]]].encode("utf-8")) - 1, pieces[0][2])
-        if text[-1:].isspace():
-            pieces.append((self.space, len(starts) - 1, len(starts) - 1))
+        if text[-1:].isspace():  # the word marker for the spaces at the end: the last of them
+            pieces.append((self.space, len(text[:-1].encode("utf-8")), len(starts) - 1))
         room = max(1, max_len - len(q) - 4)
         windows, first = [], 0
         while True:

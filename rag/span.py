@@ -53,8 +53,8 @@ class SpanReader:
     """The trained span reader, loaded once per process (`load_span_reader`). Thread-safe."""
 
     def __init__(self, models_dir: Path, folder: Path = SPAN_DIR):
-        from rag.export import ensure_graph
-        from rag.runtime import Graph, shared_parts
+        from rag.export import open_graph
+        from rag.runtime import shared_parts
 
         try:
             self.config = json.loads((folder / "span.json").read_text(encoding="utf-8"))
@@ -63,7 +63,7 @@ class SpanReader:
         if self.config.get("base_sha256_12") != source_hash()[:12]:
             raise ReaderError(f"span-leseren i {folder} er trent på en annen grunnmodell; kjør `rag reader train-span`")
         self._tokens, words = shared_parts(models_dir)
-        self._graph = Graph(ensure_graph(models_dir, "span", folder), words, self._tokens.pad)
+        self._graph = open_graph(models_dir, "span", folder, words, self._tokens.pad)
         self.id = f"span:{self.config['adapter_sha256_12']}"
 
     def span(self, question: str, text: str) -> tuple[int, int] | None:

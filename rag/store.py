@@ -196,6 +196,18 @@ def check_embedder(manifest: dict, embedder_id: str, dim: int, folder: Path) -> 
         )
 
 
+def verify_files(folder: Path, manifest: dict) -> None:
+    """Every file the manifest lists is there with its hash; else IndexLoadError."""
+    for name, digest in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.exists():
+            raise IndexLoadError(f"indeksen i {folder} er skadet ({name} mangler). Kjør `rag build`.")
+        if file_hash(path) != digest:
+            raise IndexLoadError(
+                f"indeksen i {folder} er skadet ({name} stemmer ikke med sjekksummen). Kjør `rag build`."
+            )
+
+
 def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> IndexData:
     """Load an index folder, checking the manifest and (by default) every file's hash.
 
@@ -206,14 +218,7 @@ def load(folder: Path, verify: bool = True, check_analyzer: bool = True) -> Inde
 
     manifest = read_manifest(folder, check_analyzer)
     if verify:
-        for name, digest in manifest.get("files", {}).items():
-            path = folder / name
-            if not path.exists():
-                raise IndexLoadError(f"indeksen i {folder} er skadet ({name} mangler). Kjør `rag build`.")
-            if file_hash(path) != digest:
-                raise IndexLoadError(
-                    f"indeksen i {folder} er skadet ({name} stemmer ikke med sjekksummen). Kjør `rag build`."
-                )
+        verify_files(folder, manifest)
     try:
         articles, hashes = [], []
         with open(folder / "articles.jsonl", encoding="utf-8") as fh:

@@ -89,6 +89,22 @@ def test_a_build_with_nothing_changed_loads_no_model_and_keeps_the_index(fake_se
         run_build(fake_settings)
 
 
+def test_a_damaged_index_or_an_article_with_other_metadata_is_built_anew(fake_settings):
+    from dataclasses import replace
+
+    from rag.corpus import load_articles
+    from rag.index.build import build_key
+
+    first = run_build(fake_settings)
+    current = IndexRoot(fake_settings.index_dir).current()
+    (current / "chunks.jsonl").write_text("skadet\n", encoding="utf-8")
+    again = run_build(fake_settings)
+    assert again.rebuilt and again.build != first.build
+    articles = load_articles(fake_settings.articles_dir).articles
+    other_author = [replace(articles[0], author="Kari Nordmann"), *articles[1:]]
+    assert build_key(fake_settings, other_author, None) != build_key(fake_settings, articles, None)
+
+
 def test_rollback_serves_the_previous_build(fake_settings):
     first = run_build(fake_settings).build
     run_build(fake_settings, force=True)

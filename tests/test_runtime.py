@@ -44,8 +44,12 @@ def test_sentencepiece_gives_the_converted_tokenizers_ids(tokens, hf_tokenizer):
         assert tokens.encode(text) == hf_tokenizer(text, truncation=True, max_length=512)["input_ids"], text
 
 
-def test_question_and_passage_windows_match_transformers_only_second_truncation(tokens, hf_tokenizer):
-    question, text = "Hva er dette?", TEXTS[2] + " " + TEXTS[-1]
+@pytest.mark.parametrize(
+    "text",
+    [TEXTS[2] + " " + TEXTS[-1], TEXTS[3], TEXTS[4], "\ufeffByte order mark først. Og slutt med mellomrom  "],
+)
+def test_question_and_passage_windows_match_transformers_only_second_truncation(tokens, hf_tokenizer, text):
+    question = "Hva er dette?"
     theirs = hf_tokenizer(
         question,
         text,
@@ -56,11 +60,17 @@ def test_question_and_passage_windows_match_transformers_only_second_truncation(
         return_offsets_mapping=True,
     )
     ours = tokens.pair(question, text, 100, 20)
-    assert len(ours) == len(theirs["input_ids"]) > 3
+    assert len(ours) == len(theirs["input_ids"])
     for w, window in enumerate(ours):
         assert window.ids == theirs["input_ids"][w]
         passage = [o for o, s in zip(theirs["offset_mapping"][w], theirs.sequence_ids(w)) if s == 1]
         assert [o for o in window.offsets if o is not None] == [tuple(o) for o in passage]
+
+
+def test_a_long_question_still_leaves_the_passage_room(tokens):
+    windows = tokens.pair("Hva " * 600 + "er dette?", TEXTS[-1], 384, 64)
+    assert len(windows) < 10 and all(len(w.ids) <= 384 for w in windows)  # uncut: one window per token
+    assert any(o is not None for o in windows[0].offsets)
 
 
 def test_reader_graph_gives_the_torch_models_vectors_once_written(models_dir):
