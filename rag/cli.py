@@ -7,6 +7,7 @@ for building and loading, and `ui` and `eval` lazily inside their subcommands.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from rag import arguments
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rag: avbrutt", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output left (`rag ask … | head -1`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
 
 
 def cmd_reader(args, settings: Settings) -> int:

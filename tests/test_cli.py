@@ -71,3 +71,26 @@ def test_build_and_status_human_output(capsys, tmp_path, articles_dir):
     assert code == 0 and "0 beregnet, " in out
     code, out, _ = _run(capsys, "index", "status", *args)
     assert code == 0 and "5 artikler" in out
+
+
+def test_output_piped_into_a_reader_that_leaves_early_is_no_traceback(tmp_path, articles_dir):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ) | {"RAG_EMBEDDER": "fake", "RAG_INDEX_DIR": str(tmp_path / "idx")}
+    args = [sys.executable, "-c", "import sys, tests.conftest; from rag.cli import main; sys.exit(main(sys.argv[1:]))"]
+    ask = [
+        *args,
+        "ask",
+        "--articles",
+        str(articles_dir),
+        "--passages",
+        "3",
+        "Hvem er ny leder i NCE Smart Energy Markets?",
+    ]
+    subprocess.run(ask, env=env, capture_output=True, timeout=300, check=True)  # builds the index
+    first = subprocess.Popen(ask, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first.stdout.close()  # the reader leaves before the answer is written, as `| head` can
+    err = first.stderr.read().decode()
+    assert first.wait(timeout=300) == 0 and "Traceback" not in err
