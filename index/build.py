@@ -74,9 +74,10 @@ def _build(settings: Settings, progress: Progress | None, force: bool) -> BuildR
         reader_wanted = reader_id() if settings.reader else None
         key = build_key(settings, loaded.articles, reader_wanted)
         current = root.current()
-        if not force and current is not None and _up_to_date(current, key, reader_wanted):
+        served = None if force or current is None else _up_to_date(current, key, reader_wanted)
+        if served is not None:
             _ensure_graphs(settings)
-            return _nothing_to_do(current, new, loaded.warnings, t0)
+            return _nothing_to_do(current, served, new, loaded.warnings, t0)
         embedder = load_embedder(settings.embedder, settings.models_dir)
         reader = load_reader(settings.models_dir) if settings.reader else None
         _ensure_graphs(settings)
@@ -150,20 +151,22 @@ def build_key(settings: Settings, articles: list, reader: str | None) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
-def _up_to_date(folder, key: str, reader: str | None) -> bool:
-    """Whether the index in `folder` was built from what `key` describes, its manifest
-    says the same of its analyzer and reader, and every file is whole (a damaged index is
-    built anew)."""
+def _up_to_date(folder, key: str, reader: str | None) -> dict | None:
+    """The manifest of the index in `folder` if it was built from what `key` describes,
+    says the same of its analyzer and reader, and every file is whole; else None (a
+    damaged index is built anew)."""
     try:
         manifest = read_manifest(folder)
         verify_files(folder, manifest)
     except IndexLoadError:
-        return False
-    return manifest.get("build_key") == key and (manifest.get("reader") or {}).get("id") == reader
+        return None
+    if manifest.get("build_key") != key or (manifest.get("reader") or {}).get("id") != reader:
+        return None
+    return manifest
 
 
-def _nothing_to_do(current, articles: dict[str, str], warnings: list[str], t0: float) -> BuildReport:
-    counts = read_manifest(current).get("counts", {})
+def _nothing_to_do(current, manifest: dict, articles: dict[str, str], warnings: list[str], t0: float) -> BuildReport:
+    counts = manifest.get("counts", {})
     return BuildReport(
         build=current.name,
         articles=counts.get("articles", len(articles)),
