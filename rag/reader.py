@@ -35,8 +35,11 @@ def load_config(folder: Path = READER_DIR) -> dict:
 
 
 def reader_id(folder: Path = READER_DIR) -> str:
-    """The id an index records for the reader in `folder` (its adapter and base model)."""
-    return f"reader:{load_config(folder)['adapter_sha256_12']}@{source_hash()[:12]}"
+    """The id an index records for the reader in `folder`: its adapter, base model and
+    graph format (the index's sentence vectors come from the graph, `rag.export`)."""
+    from rag.export import EXPORTER
+
+    return f"reader:{load_config(folder)['adapter_sha256_12']}@{source_hash()[:12]}/onnx-v{EXPORTER}"
 
 
 def merged_model(models_dir: Path, adapter: Path):

@@ -143,6 +143,18 @@ def clean_question(text: str, limit: int = rules.MAX_QUESTION_CHARS) -> tuple[st
     return text, notice
 
 
+def nobody_meant(question: QuestionAnalysis) -> str | None:
+    """The han/hun (his/her …) of a question that names no one and says little else, asked
+    outside a conversation («Hvor gammel er han?» as the first question): no one for it to
+    mean, so it is not answered with whoever the nearest sentence is about. A longer
+    question may name whom it means itself («… den drepte gutten … til han døde?»)."""
+    if question.follow_up or question.names:
+        return None
+    meant = sorted(w for w in question.pronouns if rules.PRONOUNS[w][1] in ("f", "m"))
+    said = [w for w in words(question.text) if w not in STOPWORDS and w not in rules.PRONOUNS]
+    return meant[0] if meant and len(said) <= rules.NOBODY_MEANT_WORDS else None
+
+
 def unknown_names(question: QuestionAnalysis, vocabulary: dict) -> list[str]:
     """Names in the question (runs of capitalised words after the first word) of which
     most words occur nowhere in the corpus.

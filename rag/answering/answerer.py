@@ -13,7 +13,7 @@ import time
 from dataclasses import replace
 
 from rag.answering import candidates, quoting
-from rag.answering.analysis import analyse, clean_question, unknown_names
+from rag.answering.analysis import analyse, clean_question, nobody_meant, unknown_names
 from rag.answering.choice import Choice, HandWeights, LearnedChoice
 from rag.answering.conversation import Conversation, notice
 from rag.answering.smalltalk import smalltalk_reply
@@ -92,7 +92,9 @@ class Answerer:
         if reply is not None:
             return Answer(question, reply, False, 0.0, kind="smalltalk", timings_ms={"total": 0.0})
         read = self.conversation.read(analyse(question), history)
-        said = " ".join(filter(None, [cut, notice(question, read)])) or None
+        pronoun = nobody_meant(read)
+        meant = f"Jeg vet ikke hvem «{pronoun}» er: spør gjerne med navnet." if pronoun else None
+        said = " ".join(filter(None, [cut, notice(question, read), meant])) or None
         query_vector = self.embedder.embed_queries([read.embedded_text])[0]
         t1 = time.perf_counter()
         k = max(self.chunks_for_sentences, n_passages, self.choice.pool)
@@ -100,7 +102,7 @@ class Answerer:
         t2 = time.perf_counter()
         passages_shown = tuple(quoting.passage(self.data, h) for h in hits[:n_passages])
         answer = Answer(question, None, True, 0.0, (), passages_shown, notice=said)
-        if not (self.choice.abstain and unknown_names(read, self.data.bm25.vocab_dict)):
+        if not pronoun and not (self.choice.abstain and unknown_names(read, self.data.bm25.vocab_dict)):
             answer = self._answer(read, query_vector, hits, answer)
         t3 = time.perf_counter()
         timings = {

@@ -63,6 +63,9 @@ PRONOUNS: dict[str, tuple[str, str, str]] = {
     "that": ("en", "thing", "subject"),
     "its": ("en", "thing", "possessive"),
 }
+# A han/hun question with no name and at most this many other content words means someone
+# the conversation named; asked first, it is not answered (`analysis.nobody_meant`)
+NOBODY_MEANT_WORDS = 2
 FEMALE_PRONOUNS = frozenset(w for w, (_, whom, _) in PRONOUNS.items() if whom == "f")
 MALE_PRONOUNS = frozenset(w for w, (_, whom, _) in PRONOUNS.items() if whom == "m")
 # han/hun (he/she): a sentence with one leans on a named person

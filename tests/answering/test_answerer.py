@@ -30,6 +30,15 @@ def test_follow_up_uses_the_earlier_question(seed_engine):
     assert alone.abstained or "47" not in (alone.answer or "")
 
 
+def test_a_first_question_about_han_or_hun_asks_who_is_meant(seed_engine):
+    for question, pronoun in [("Hvor gammel er han?", "han"), ("Hva er telefonnummeret hennes?", "hennes")]:
+        answer = seed_engine.ask(question)
+        assert answer.abstained and answer.passages and f"«{pronoun}»" in answer.notice
+    # one that names whom it means, or says enough to hold its own antecedent, is answered as before
+    named = seed_engine.ask("Hvor gammel er Inge Michael Bilet?")
+    assert not named.abstained and "47" in named.answer and named.notice is None
+
+
 def test_a_hun_is_read_as_the_woman_the_earlier_answer_named_not_the_man(seed_engine):
     # «Inge Michael Bilet har overtatt som klyngeleder av NCE Smart Energy Markets etter Eli Haugerud.»
     earlier = ["Hvem overtok som leder av NCE Smart Energy Markets?"]
