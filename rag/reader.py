@@ -112,9 +112,10 @@ class Reader:
         encoded = [self._tokens.encode(t) for t in texts]
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for b in range(0, len(order), self._batch_size):
-            rows = order[b : b + self._batch_size]
-            vectors[rows] = self._graph.run([encoded[i] for i in rows])[0]
+        batches = [order[b : b + self._batch_size] for b in range(0, len(order), self._batch_size)]
+        outputs = self._graph.run_batches([[encoded[i] for i in rows] for rows in batches])
+        for rows, out in zip(batches, outputs):
+            vectors[rows] = out[0]
         return vectors
 
 

@@ -92,6 +92,15 @@ def test_reader_graph_keeps_the_torch_models_vectors_once_written(models_dir):
     assert path.stat().st_mtime_ns == written  # not written again
 
 
+def test_batches_run_side_by_side_keep_each_texts_vector(models_dir):
+    from rag.reader import Reader
+
+    reader = Reader(models_dir, batch_size=32)
+    together = reader.embed_sentences(TEXTS)
+    small = Reader(models_dir, batch_size=2)  # four batches, two at a time
+    assert np.abs(small.embed_sentences(TEXTS) - together).max() < 1e-5
+
+
 def test_span_reader_graph_marks_the_torch_models_span(models_dir, hf_tokenizer):
     import torch
     from peft import PeftModel
