@@ -138,10 +138,8 @@ class GraphQueries:
 
         rows = []
         for text in texts:
-            if self._tokens.count(QUERY + text) > MAX_TOKENS:
-                rows.append(self._base.embed_queries([text]))
-            else:
-                rows.append(self._graph.run([self._tokens.encode(QUERY + text)])[0])
+            ids = self._tokens.encode(QUERY + text, cut=False)
+            rows.append(self._base.embed_queries([text]) if len(ids) > MAX_TOKENS else self._graph.run([ids])[0])
         return np.concatenate(rows) if rows else np.zeros((0, self.dim), dtype=np.float32)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:

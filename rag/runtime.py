@@ -62,13 +62,11 @@ class Tokens:
         self.bos, self.eos, self.pad = bos, eos, pad
         self.space = self._sp.piece_to_id("\u2581")
 
-    def encode(self, text: str) -> list[int]:
-        """<s> text </s>, cut to MAX_TOKENS as the converted model's tokenizer cuts it."""
-        return [self.bos, *self._ids(text)[: MAX_TOKENS - 2], self.eos]
-
-    def count(self, text: str) -> int:
-        """How many tokens <s> text </s> has, uncut."""
-        return len(self._ids(text)) + 2
+    def encode(self, text: str, cut: bool = True) -> list[int]:
+        """<s> text </s>, cut to MAX_TOKENS as the converted model's tokenizer cuts it
+        (unless not `cut`)."""
+        ids = self._ids(text)
+        return [self.bos, *(ids[: MAX_TOKENS - 2] if cut else ids), self.eos]
 
     def _ids(self, text: str) -> list[int]:
         """The pieces' ids. SentencePiece drops the spaces at the end, where the converted
