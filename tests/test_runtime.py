@@ -141,6 +141,22 @@ def test_span_reader_graph_marks_the_torch_models_span(models_dir, hf_tokenizer)
         assert reader.span(question, text) == theirs
 
 
+def test_span_reader_rates_the_sentence_that_holds_the_answer_over_its_neighbour(models_dir):
+    from rag.span import SpanReader
+
+    reader = SpanReader(models_dir)
+    text = "Smart Innovation Norway har tre klynger. Inge Michael Bilet ble klyngeleder 1. oktober 2022."
+    first, second = (0, 40), (41, len(text))
+    assert text[slice(*first)].endswith("klynger.") and text[slice(*second)].startswith("Inge")
+    (clusters, clusters_lead), (date, date_lead) = reader.sentence_scores(
+        "Når ble Bilet klyngeleder?", [(text, *first), (text, *second)]
+    )
+    assert date > clusters and date_lead == 0.0 and clusters_lead < 0.0
+    # One run for several texts gives each the scores it gets alone.
+    alone = reader.sentence_scores("Når ble Bilet klyngeleder?", [(text, *second)])
+    assert np.allclose(alone[0], [date, date_lead], atol=1e-3)
+
+
 def test_serving_reads_with_the_readers_and_never_imports_torch(seed_index):
     code = (
         "import sys\n"

@@ -41,13 +41,15 @@ class Answerer:
         chunks_for_sentences: int = 6,
         passages: int = 3,
         span_reader=None,
+        span_marks: bool = True,
     ):
         self.data = data
-        self.span_reader = span_reader  # marks the short answer in the quote (`rag.span`)
+        self.span_reader = span_reader  # `rag.span`: reads the best candidates for the choice
+        self.marks = span_reader if span_marks else None  # and marks the short answer in the quote
         self.embedder = embedder
         if choice is None:
             use_reader = reader is not None and data.reader_vectors is not None
-            choice = LearnedChoice(reader) if use_reader else HandWeights()
+            choice = LearnedChoice(reader, span_reader=span_reader) if use_reader else HandWeights()
         elif isinstance(choice, LearnedChoice) and data.reader_vectors is None:
             raise ReaderError(
                 "indeksen har ingen leservektorer; kjør `rag build` med leseren (eller sett RAG_READER=0)."
@@ -75,6 +77,7 @@ class Answerer:
             chunks_for_sentences=settings.answer_chunks,
             passages=settings.passages,
             span_reader=span_reader,
+            span_marks=settings.span,
         )
 
     @property
@@ -122,7 +125,7 @@ class Answerer:
         decision = self.choice.decide(self.data, read, found, hits, self.passages)
         if not decision.answered:
             return replace(abstained, score=round(decision.score, 4))
-        text, citations, short = quoting.quote(self.data, read, decision, found.ids, self.span_reader)
+        text, citations, short = quoting.quote(self.data, read, decision, found.ids, self.marks)
         return replace(
             abstained,
             answer=text,

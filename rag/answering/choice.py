@@ -24,6 +24,7 @@ from rag.answering.context import (
     neighbour_pairs,
     passage_coverage,
     photo_credit,
+    reading_window,
     window,
 )
 from rag.answering.terms import coverage
@@ -32,14 +33,21 @@ from rag.retrieval import Hit
 from rag.store import IndexData
 
 # What the confidence models read about the chosen sentence, in this order.
-CONFIDENCE = ("probability", "margin", "focus", "passage_coverage", "slot", "reader", "reader_gap", "dense")
+CONFIDENCE = ("probability", "margin", "focus", "passage_coverage", "slot", "reader", "reader_gap", "dense", "span")
 # Two models read them. Questions in the articles' language: all but the last two (the
 # reader's cosine added on dev: context-removed questions abstained 0.674 -> 0.725,
 # answer-removed 0.414 -> 0.441, hit with abstention unchanged). Questions in another
 # language (English) share few words with the articles, so word coverage says little
 # about them: their model reads only what does not rest on shared words.
-MONOLINGUAL = ("probability", "margin", "focus", "passage_coverage", "slot", "reader")
-CROSSLINGUAL = ("margin", "slot", "reader", "reader_gap", "dense")
+MONOLINGUAL = ("probability", "margin", "focus", "passage_coverage", "slot", "reader", "span")
+CROSSLINGUAL = ("margin", "slot", "reader", "reader_gap", "dense", "span")
+# The span reader reads the scorer's SPAN_READS best candidates, each with its neighbours,
+# and a second model chooses among them from what both say (SPAN_FEATURES): the scorer's
+# select score and its gap to the best of them; the best span inside the sentence over the
+# window's no-answer score ("span"), over the best span in the window, and over the best
+# among them.
+SPAN_READS = 4
+SPAN_FEATURES = ("select", "select_gap", "span", "span_lead", "span_gap")
 
 
 @dataclass(frozen=True)
@@ -89,15 +97,43 @@ def scorer_select(scorer: dict, features: np.ndarray) -> np.ndarray:
 
 def answer_probability(scorer: dict, confidence: np.ndarray, crosslingual: bool = False) -> np.ndarray:
     """P(the chosen sentence answers the question), from the confidence model (the
-    cross-lingual one for a question in another language than the articles'); 0 where
-    the question asks for a value (a count next to its noun, an age, a duration, an
-    amount, a year) that the sentence does not hold (`slot_filled`). That gate is the one
-    hand rule left in abstention, kept for questions like the gold set's unanswerable ones
-    (a known name, an attribute the articles lack). On the NorQuAD dev questions it is
-    neutral (reader.json `dev.without_slot_gate`)."""
-    names, model = (CROSSLINGUAL, "confidence_crosslingual") if crosslingual else (MONOLINGUAL, "confidence")
-    p = scorer_probability(scorer[model], confidence[..., [CONFIDENCE.index(n) for n in names]])
+        cross-lingual one for a question in another language than the articles'); 0 where
+        the question asks for a value (a count next to its noun, an age, a duration, an
+        amount, a year) that the sentence does not hold (`slot_filled`). That gate is the one
+        hand rule left in abstention, kept for questions like the gold set's unanswerable ones
+        (a known name, an attribute the articles lack). On the NorQuAD dev questions it is
+        neutral (reader.json `dev.without_slot_gate`). Each model names the CONFIDENCE columns
+    it reads (MONOLINGUAL or CROSSLINGUAL as they were when it was fit)."""
+    model = scorer["confidence_crosslingual" if crosslingual else "confidence"]
+    p = scorer_probability(model, confidence[..., [CONFIDENCE.index(n) for n in model["names"]]])
     return np.where(confidence[..., CONFIDENCE.index("slot")] < 1.0, 0.0, p)
+
+
+def span_rows(
+    data: IndexData,
+    question: QuestionAnalysis,
+    found: Candidates,
+    select: np.ndarray,
+    span_reader,
+    hidden: frozenset[int] = frozenset(),
+    reads: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the `reads` (default SPAN_READS) best candidates by `select`, best
+    first (among those holding the value asked for, where some do: the slot gate), and
+    their SPAN_FEATURES."""
+    filled = found.rows[:, FEATURES.index("slot")] > 0
+    gated = np.where(filled, select, -np.inf) if filled.any() else select
+    top = np.argsort(-gated, kind="stable")[: min(reads or SPAN_READS, int(np.isfinite(gated).sum()))]
+    read = [reading_window(data, found.ids[row], hidden) for row in top]
+    spans = span_reader.sentence_scores(question.text, read)
+    return top, span_features(select[top], spans)
+
+
+def span_features(select: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """SPAN_FEATURES of the candidates read: their select scores and the span reader's
+    two scores (`SpanReader.sentence_scores`), with the gaps to the best among them."""
+    rows = [select, select - select.max(), spans[:, 0], spans[:, 1], spans[:, 0] - spans[:, 0].max()]
+    return np.column_stack(rows).astype(np.float32)
 
 
 def choose(
@@ -108,13 +144,16 @@ def choose(
     scorer: dict,
     passages: int,
     hidden: frozenset[int] = frozenset(),
+    span_reader=None,
 ) -> tuple[int, np.ndarray, np.ndarray]:
     """The chosen candidate (its row), what the confidence models read about it
     (CONFIDENCE order): the scorer's probability that it holds the answer, its lead
     over the best other candidate (below 0 where the slot gate passed that one over),
     how much of the question's focus words stand around it, how much of the question
-    the top `passages` cover, whether it holds the value asked for, and its reader and
-    dense columns; and every candidate's select score.
+    the top `passages` cover, whether it holds the value asked for, its reader and
+    dense columns, and its span score; and every candidate's select score.
+    With a `span_reader` and a scorer that has learned the span stage ("span"), the
+    choice among the best candidates is the span stage's (`span_rows`).
     Sentences in `hidden` are read as if the articles did not hold them (training
     makes questions unanswerable so)."""
     features = found.rows
@@ -124,12 +163,17 @@ def choose(
     # better-rated one the gate would then abstain on.
     filled = features[:, FEATURES.index("slot")] > 0
     best = int(np.argmax(np.where(filled, select, -np.inf) if filled.any() else select))
+    span = 0.0
+    if span_reader is not None and "span" in scorer:
+        top, rows = span_rows(data, question, found, select, span_reader, hidden)
+        pick = int(np.argmax(scorer_select(scorer["span"], rows)))
+        best, span = int(top[pick]), float(rows[pick, SPAN_FEATURES.index("span")])
     margin = float(select[best] - np.delete(select, best).max()) if len(select) > 1 else 1.0
     focus = focus_coverage(question, window(data, found.ids[best], hidden, question.contact))
     passage_cov = passage_coverage(data, found.query, hits, passages, hidden) if found.query else 0.0
     prob = float(scorer_probability(scorer, features[best : best + 1])[0])
     own = [float(features[best, FEATURES.index(name)]) for name in ("slot", "reader", "reader_gap", "dense")]
-    return best, np.array([prob, margin, focus, passage_cov, *own], dtype=np.float32), select
+    return best, np.array([prob, margin, focus, passage_cov, *own, span], dtype=np.float32), select
 
 
 class LearnedChoice:
@@ -138,9 +182,10 @@ class LearnedChoice:
 
     pool = rules.READER_POOL  # how deep retrieval goes: the reader reads past the answer chunks
 
-    def __init__(self, reader, abstain: bool = True):
+    def __init__(self, reader, abstain: bool = True, span_reader=None):
         self.reader = reader
         self.abstain = abstain
+        self.span_reader = span_reader  # reads the best candidates where the scorer has learned to use it
 
     def reading(self, data: IndexData, question: QuestionAnalysis) -> tuple:
         """The reader's sentence vectors and the question's vector, for `candidates.gather`."""
@@ -151,7 +196,9 @@ class LearnedChoice:
     ) -> Decision:
         found = found.for_scorer()
         reader = self.reader
-        row, confidence, select = choose(data, question, found, hits, reader.scorer, passages)
+        row, confidence, select = choose(
+            data, question, found, hits, reader.scorer, passages, span_reader=self.span_reader
+        )
         best = found.ids[row]
         p = float(answer_probability(reader.scorer, confidence[None, :], crosslingual=question.english)[0])
         # A phone number or e-mail address asked for, on a contact line under the name of

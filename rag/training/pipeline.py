@@ -10,8 +10,11 @@
    articles), with the features of `rag.answering.FEATURES` (the serving stages:
    conversation, candidates, choice), the reader columns from the fold model that did
    not train on it; labels: the sentence holds a gold answer. A logistic regression.
-3. The abstention threshold on the same out-of-fold scores.
-4. `rag/reader_model/`: the adapter (fp16), reader.json (scorer, threshold, provenance,
+3. The span stage: a span reader trained on the NorQuAD passages the scorer does not
+   learn from reads the scorer's best candidates; a second model learns to choose among
+   them from both (`rag.answering.choice.span_rows`).
+4. The abstention threshold on the same out-of-fold scores (the span score among them).
+5. `rag/reader_model/`: the adapter (fp16), reader.json (scorer, threshold, provenance,
    held-out accuracy on all of NorQuAD validation, which nothing here trains or tunes on).
 
 Training data: NorQuAD's training questions (`../shared/benchmarks/norquad/train.json`:
@@ -32,7 +35,16 @@ from pathlib import Path
 import numpy as np
 
 from rag.answering import CONFIDENCE, CROSSLINGUAL, FEATURES, MONOLINGUAL, Answerer, analyse, candidates
-from rag.answering.choice import answer_probability, choose, scorer_probability
+from rag.answering.choice import (
+    SPAN_FEATURES,
+    SPAN_READS,
+    answer_probability,
+    choose,
+    scorer_probability,
+    scorer_select,
+    span_features,
+    span_rows,
+)
 from rag.answering.conversation import search_text
 from rag.answering.rules import READER_POOL
 from rag.models import source_hash
@@ -162,6 +174,7 @@ def train_reader(
     log=print,
     progress=_no_progress,
     written_rows: list[dict] = (),
+    span_train: Path | None = None,
 ) -> dict:
     """Everything above; returns the report written into reader.json. `norquad`:
     (articles, questions) of NorQuAD's training split, which trains; `held_out`: the same
@@ -169,8 +182,10 @@ def train_reader(
     (questions written over the seed articles for training, none of them gold): the
     answerable ones are training questions for the adapters (in the folds like the others:
     on dev, the reader alone chose the answer sentence for 0.732 -> 0.775 of them out of
-    fold), and all of them train the confidence model, not the choice. `progress(label)`
-    gives a progress bar's update function (`update(done, total)`) for each long step."""
+    fold), and all of them train the confidence model, not the choice. `span_train`: the
+    NorQuAD training file the span stage's reader trains on (its passages outside the
+    scorer's share; none: no span stage). `progress(label)` gives a progress bar's update
+    function (`update(done, total)`) for each long step."""
     from rag.index import Engine, run_build
 
     t0 = time.perf_counter()
@@ -286,12 +301,23 @@ def train_reader(
     # and 0.668. The listwise choice reads it.
     scorer = fit_logistic(x_all[real], y_all[real], leave_out=(FEATURES.index("reader_rank"),))
     scorer["select"] = fit_listwise(x_all[real], y_all[real], group[real], scorer)
+    chosen_alone = [
+        choose(a.data, read, found, hits, scorer, a.passages, hidden)[0] for a, read, found, hits, hidden in contexts
+    ]
+    span_reader, span_dev = None, None
+    if span_train is not None:
+        span_reader = _span_fold(span_train, settings.models_dir, adapters or work / "adapters", log, progress)
+        scorer["span"], span_dev = _fit_span_stage(contexts, labels, asked_as_is, scorer, span_reader, work, progress)
     # The confidence model: P(the chosen sentence holds the answer) from what the answerer
     # knows about its choice; unanswerable questions count as wrong choices.
     chosen, confidence, _ = zip(
-        *(choose(a.data, read, found, hits, scorer, a.passages, hidden) for a, read, found, hits, hidden in contexts)
+        *(
+            choose(a.data, read, found, hits, scorer, a.passages, hidden, span_reader)
+            for a, read, found, hits, hidden in contexts
+        )
     )
     correct = np.array([bool(y[c]) for y, c in zip(labels, chosen)])
+    correct_alone = np.array([bool(y[c]) for y, c in zip(labels, chosen_alone)])
     confidence = np.array(confidence)
     np.savez(
         work / "scorer_data.npz",
@@ -311,6 +337,10 @@ def train_reader(
     weight = np.where(sources == "norquad", 1.0, SEED_WEIGHT)
     scorer["confidence"] = fit_logistic(confidence[:, mono], correct.astype(float), weight=weight)
     scorer["confidence_crosslingual"] = fit_logistic(confidence[:, cross], correct.astype(float), weight=weight)
+    if span_reader is None:  # no span score to read
+        for model, names in (("confidence", MONOLINGUAL), ("confidence_crosslingual", CROSSLINGUAL)):
+            scorer[model]["coef"][names.index("span")] = 0.0
+    scorer["confidence"]["names"], scorer["confidence_crosslingual"]["names"] = list(MONOLINGUAL), list(CROSSLINGUAL)
     best_prob = answer_probability(scorer, confidence)
     threshold = choose_threshold(best_prob, correct, answerable)
     cross_prob = answer_probability(scorer, confidence, crosslingual=True)
@@ -365,6 +395,8 @@ def train_reader(
         "threshold_crosslingual": threshold_cross,
         "dev": {
             "sentence_hit_out_of_fold": _rate(correct[asked_as_is]),
+            "sentence_hit_without_span_stage": _rate(correct_alone[asked_as_is]),
+            "span_stage": span_dev,
             "questions_made_unanswerable": {kind: int((kinds == kind).sum()) for kind in ("context", "answer")},
             "answered": _rate(~abstained),
             "unanswerable_abstained": _rate(abstained[~answerable]),
@@ -400,6 +432,106 @@ def train_reader(
     }
     (out / "reader.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
+
+
+def _span_fold(train_file: Path, models_dir: Path, root: Path, log, progress):
+    """The span reader the span stage learns from: trained (once; kept in root/span_fold)
+    on the NorQuAD training passages outside the scorer's share, so that every scorer
+    question's passage is new to it, as a user's is to the shipped span reader."""
+    from rag.eval.norquad import passage_ids
+    from rag.span import SpanReader
+    from rag.training.span import train_span_reader
+
+    folder = root / "span_fold"
+    if not (folder / "adapter_model.safetensors").is_file():
+        ids = passage_ids(train_file)
+        log("span reader for the span stage: the passages outside the scorer's share")
+        train_span_reader(
+            train_file,
+            models_dir,
+            out=folder,
+            log=log,
+            progress=progress("Trener span-leseren"),
+            keep=lambda context: part_of(ids[context], SCORER_SHARE) != 0,
+        )
+    return SpanReader(models_dir, folder)
+
+
+def _fit_span_stage(contexts, labels, asked_as_is, scorer, span_reader, work: Path, progress) -> tuple[dict, dict]:
+    """The span stage's model, fit on the questions asked as they are (their SPAN_READS
+    best candidates by `scorer`, read by `span_reader`), and what it does on them: how
+    often a positive is among those read, and the choice's hit before and after, in
+    sample and in 5-fold cross-validation by question. Twice as many candidates are read
+    and kept in work/span_data.npz, to compare other numbers of reads."""
+    select, spans, ys, groups, ranks = [], [], [], [], []
+    bar = progress("Span-leseren leser kandidatene")
+    for n, (answerer, read, found, _, hidden) in enumerate(contexts):
+        bar(n + 1, len(contexts))
+        if not asked_as_is[n]:
+            continue
+        top, rows = span_rows(
+            answerer.data, read, found, scorer_select(scorer, found.rows), span_reader, hidden, 2 * SPAN_READS
+        )
+        select.append(rows[:, 0])
+        spans.append(rows[:, [SPAN_FEATURES.index("span"), SPAN_FEATURES.index("span_lead")]])
+        ys.append(labels[n][top])
+        groups.append(np.full(len(top), n))
+        ranks.append(np.arange(len(top)))
+    np.savez(
+        work / "span_data.npz",
+        select=np.concatenate(select),
+        spans=np.vstack(spans),
+        y=np.concatenate(ys),
+        group=np.concatenate(groups),
+        rank=np.concatenate(ranks),
+    )
+    x, y, group = span_table(
+        np.concatenate(select),
+        np.vstack(spans),
+        np.concatenate(groups),
+        np.concatenate(ranks),
+        SPAN_READS,
+        np.concatenate(ys),
+    )
+
+    def fit(rows):
+        model = fit_logistic(x[rows], y[rows])
+        model["select"] = fit_listwise(x[rows], y[rows], group[rows], model)
+        return model
+
+    def hits(model, rows) -> float:
+        picked = [ix[np.argmax(scorer_select(model, x[ix]))] for ix in _groups(group, rows)]
+        return float(np.mean([y[i] for i in picked]))
+
+    model = fit(np.ones(len(y), dtype=bool))
+    questions = np.unique(group)
+    out_of_fold = []
+    for k in range(5):
+        held = np.isin(group, questions[k::5])
+        out_of_fold.append(hits(fit(~held), held) * len(np.unique(group[held])))
+    first = [ix[0] for ix in _groups(group, np.ones(len(y), dtype=bool))]
+    return model, {
+        "reads": SPAN_READS,
+        "questions": len(questions),
+        "positive_among_read": _rate(np.array([y[ix].max() > 0 for ix in _groups(group, np.ones(len(y), dtype=bool))])),
+        "hit_scorer_alone": round(float(np.mean(y[first])), 3),
+        "hit_in_sample": round(hits(model, np.ones(len(y), dtype=bool)), 3),
+        "hit_5_fold": round(sum(out_of_fold) / len(questions), 3),
+    }
+
+
+def span_table(select, spans, group, rank, reads: int, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The span stage's rows (SPAN_FEATURES), labels and questions for the `reads` best
+    candidates of each question, from the kept reads (`work/span_data.npz`)."""
+    keep = rank < reads
+    select, spans, group, y = select[keep], spans[keep], group[keep], y[keep]
+    x = np.vstack([span_features(select[group == g], spans[group == g]) for g in np.unique(group)])
+    return x, np.concatenate([y[group == g] for g in np.unique(group)]), np.sort(group, kind="stable")
+
+
+def _groups(group: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+    """The row indices of each question among `rows`, in order."""
+    return [np.where(rows & (group == g))[0] for g in np.unique(group[rows])]
 
 
 def _rate(values: np.ndarray) -> float | None:

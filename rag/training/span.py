@@ -88,9 +88,11 @@ def train_span_reader(
     log=print,
     progress=None,
     recipe: dict | None = None,
+    keep=None,
 ) -> dict:
     """Train, save into `out`, and score on `held_out` (a SQuAD file none of it trained on).
-    `recipe` changes RECIPE's entries (a test trains a few steps)."""
+    `recipe` changes RECIPE's entries (a test trains a few steps); `keep(context)` says
+    which passages' questions train (all by default)."""
     import torch
     from peft import LoraConfig, TaskType, get_peft_model
 
@@ -112,7 +114,7 @@ def train_span_reader(
         target_modules=["query", "key", "value", "dense"],
     )
     peft_model = get_peft_model(model, config)
-    rows = squad_rows(train_file)
+    rows = [r for r in squad_rows(train_file) if keep is None or keep(r["context"])]
     rng = random.Random(recipe["seed"])
     data = windows(tokenizer, rows, recipe["max_len"], recipe["stride"], recipe["others"], rng)
     tensors = {k: torch.tensor(v) for k, v in data.items()}

@@ -4,7 +4,14 @@ import numpy as np
 
 from rag.answering.analysis import analyse
 from rag.answering.candidates import FEATURES, Candidates
-from rag.answering.choice import CONFIDENCE, CROSSLINGUAL, MONOLINGUAL, answer_probability, choose
+from rag.answering.choice import (
+    CONFIDENCE,
+    CROSSLINGUAL,
+    MONOLINGUAL,
+    SPAN_FEATURES,
+    answer_probability,
+    choose,
+)
 from rag.answering.values import slot_filled
 
 
@@ -33,6 +40,7 @@ def _model(names, weights):
         "scale": [1.0] * len(names),
         "coef": [weights.get(n, 0.0) for n in names],
         "bias": 0.0,
+        "names": list(names),
     }
 
 
@@ -56,3 +64,38 @@ def test_the_crosslingual_model_reads_no_word_coverage():
     )
     p = answer_probability(scorer, rows, crosslingual=True)
     assert p[0] == p[1] > 0.9 and p[2] == 0.5
+
+
+class _FakeSpans:
+    """A span reader that rates each sentence by a table, and records what it read."""
+
+    def __init__(self, scores: dict[str, float]):
+        self.scores, self.read = scores, []
+
+    def sentence_scores(self, question, passages):
+        self.read.extend(text[a:b] for text, a, b in passages)
+        spans = np.array([self.scores.get(text[a:b], -5.0) for text, a, b in passages])
+        return np.column_stack([spans, np.zeros(len(spans))])
+
+
+def test_the_span_stage_chooses_among_the_scorers_best_and_its_score_feeds_confidence(answerer_over, monkeypatch):
+    from rag.answering import choice
+
+    monkeypatch.setattr(choice, "SPAN_READS", 3)
+    sentences = ["Klyngen ble startet i 2019.", "Klyngen har en leder.", "Lederen heter Kari.", "Det regnet."]
+    answerer, sid = answerer_over({"klynge": " ".join(sentences)})
+    question = analyse("Når ble klyngen startet?")
+    rows = np.zeros((4, len(FEATURES)), dtype=np.float32)
+    rows[:, FEATURES.index("reader")] = [0.5, 0.9, 0.8, 0.1]  # the scorer below rates «leder» first
+    rows[:, FEATURES.index("slot")] = 1.0
+    found = Candidates([sid[s] for s in sentences], rows, {})
+    scorer = {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES)}
+    scorer |= {"bias": 0.0, "select": [float(n == "reader") for n in FEATURES]}
+    assert choose(answerer.data, question, found, [], scorer, passages=3)[0] == 1  # no span stage learned
+    scorer["span"] = _model(SPAN_FEATURES, {"span": 1.0}) | {"select": [float(n == "span") for n in SPAN_FEATURES]}
+    spans = _FakeSpans({"Klyngen ble startet i 2019.": 4.0, "Det regnet.": 9.0})
+    best, confidence, _ = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
+    assert best == 0 and confidence[CONFIDENCE.index("span")] == 4.0
+    # It read the SPAN_READS best by the scorer, best first, each within its neighbours;
+    # «Det regnet.», rated last, not (though the span reader would have rated it highest).
+    assert spans.read == [sentences[1], sentences[2], sentences[0]]

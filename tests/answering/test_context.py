@@ -1,7 +1,7 @@
 """What stands around a sentence: contact lists and entries, windows. Fake embedder."""
 
 from rag.answering.analysis import analyse
-from rag.answering.context import contact_block, contact_entry, contact_owner, window
+from rag.answering.context import contact_block, contact_entry, contact_owner, reading_window, window
 
 
 def test_a_contact_entry_takes_the_other_detail_below_it(answerer_over):
@@ -35,3 +35,14 @@ def test_a_contact_list_ends_at_a_sentence_of_prose(answerer_over):
     assert contact_owner(data, per, reach_per) == sid["Per Hansen,"]
     assert contact_owner(data, per, analyse("Hvordan kan jeg kontakte Kari Nordmann?")) is None
     assert contact_entry(data, sid["Kari Nordmann,"], kari) == [sid["Kari Nordmann,"], sid["Leder"], kari]
+
+
+def test_the_span_readers_window_holds_the_sentence_at_its_offsets_between_its_neighbours(answerer_over):
+    answerer, sid = answerer_over({"klynge": "Klyngen ble startet i 2019. Den har en leder. Hun heter Kari."})
+    data, middle = answerer.data, sid["Den har en leder."]
+    text, start, end = reading_window(data, middle)
+    assert text == "Klyngen ble startet i 2019. Den har en leder. Hun heter Kari."
+    assert text[start:end] == "Den har en leder."
+    # A hidden neighbour (training makes a question unanswerable so) is not read.
+    text, start, end = reading_window(data, middle, hidden=frozenset({sid["Hun heter Kari."]}))
+    assert text == "Klyngen ble startet i 2019. Den har en leder." and text[start:end] == "Den har en leder."
