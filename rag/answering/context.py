@@ -32,15 +32,15 @@ def window(data: IndexData, sid: int, hidden: frozenset[int] = frozenset(), cont
 
 
 def reading_window(data: IndexData, sid: int, hidden: frozenset[int] = frozenset()) -> tuple[str, int, int]:
-    """The sentence with its neighbours in the same article (those not `hidden`) as the
-    span reader reads it: (text, the sentence's start in it, its end)."""
+    """The sentence with the one before it in the same article (unless `hidden`), as the
+    span reader reads it: (text, the sentence's start in it, its end). The one before
+    names whom a pronoun means; on dev the one after added nothing (rag.answering.choice)."""
     sentences = data.sentences
     art = sentences[sid][0]
     first = sid - 1 if sid > 0 and sentences[sid - 1][0] == art and sid - 1 not in hidden else sid
-    last = sid + 1 if sid + 1 < len(sentences) and sentences[sid + 1][0] == art and sid + 1 not in hidden else sid
     start = sentences[sid][1] - sentences[first][1]
     return (
-        data.articles[art].text[sentences[first][1] : sentences[last][2]],
+        data.articles[art].text[sentences[first][1] : sentences[sid][2]],
         start,
         start + sentences[sid][2] - sentences[sid][1],
     )
