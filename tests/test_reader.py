@@ -8,7 +8,9 @@ import shutil
 import pytest
 
 from rag.answering import CONFIDENCE, CROSSLINGUAL, FEATURES, MONOLINGUAL
+from rag.answering.choice import SPAN_FEATURES
 from rag.reader import READER_DIR, ReaderError, load_config
+from rag.span import SPAN_DIR
 
 
 def test_shipped_reader_records_its_provenance():
@@ -26,6 +28,10 @@ def test_shipped_reader_records_its_provenance():
     assert config["data"]["synthetic_questions"] > 0
     assert config["data"]["written_questions"] == len(read_gold(WRITTEN))  # trained with the file as shipped
     assert (READER_DIR / "adapter_model.safetensors").stat().st_size < 10_000_000
+    # The span stage learned beside the span reader that ships (`rag reader train` after `train-span`).
+    assert len(config["scorer"]["span"]["select"]) == len(SPAN_FEATURES)
+    span = json.loads((SPAN_DIR / "span.json").read_text(encoding="utf-8"))
+    assert config["span_adapter_sha256_12"] == span["adapter_sha256_12"]
 
 
 @pytest.mark.embedder

@@ -29,6 +29,7 @@ from rag.answering.context import (
 )
 from rag.answering.terms import coverage
 from rag.answering.values import slot_filled, type_match
+from rag.errors import ReaderError
 from rag.retrieval import Hit
 from rag.store import IndexData
 
@@ -108,8 +109,8 @@ def answer_probability(scorer: dict, confidence: np.ndarray, crosslingual: bool 
         (a known name, an attribute the articles lack). On the NorQuAD dev questions it is
         neutral (reader.json `dev.without_slot_gate`). Each model names the CONFIDENCE columns
     it reads (MONOLINGUAL or CROSSLINGUAL as they were when it was fit)."""
-    model = scorer["confidence_crosslingual" if crosslingual else "confidence"]
-    p = scorer_probability(model, confidence[..., [CONFIDENCE.index(n) for n in model["names"]]])
+    names, model = (CROSSLINGUAL, "confidence_crosslingual") if crosslingual else (MONOLINGUAL, "confidence")
+    p = scorer_probability(scorer[model], confidence[..., [CONFIDENCE.index(n) for n in names]])
     return np.where(confidence[..., CONFIDENCE.index("slot")] < 1.0, 0.0, p)
 
 
@@ -152,7 +153,8 @@ def choose(
 ) -> tuple[int, np.ndarray, np.ndarray]:
     """The chosen candidate (its row), what the confidence models read about it
     (CONFIDENCE order): the scorer's probability that it holds the answer, its lead
-    over the best other candidate (below 0 where the slot gate passed that one over),
+    over the best other candidate (below 0 where the slot gate or the span stage passed
+    that one over),
     how much of the question's focus words stand around it, how much of the question
     the top `passages` cover, whether it holds the value asked for, its reader and
     dense columns, and its span score; and every candidate's select score.
@@ -167,11 +169,14 @@ def choose(
     # better-rated one the gate would then abstain on.
     filled = features[:, FEATURES.index("slot")] > 0
     best = int(np.argmax(np.where(filled, select, -np.inf) if filled.any() else select))
-    span = 0.0
+    span = 0.0  # no span reader: a scorer fit without one (its span coefficients are 0)
     if span_reader is not None and "span" in scorer:
         top, rows = span_rows(data, question, found, select, span_reader, hidden)
         pick = int(np.argmax(scorer_select(scorer["span"], rows)))
         best, span = int(top[pick]), float(rows[pick, SPAN_FEATURES.index("span")])
+    elif span_reader is not None:  # a scorer without the stage (an ablation): the chosen one's score
+        read = [reading_window(data, found.ids[best], hidden)]
+        span = float(span_reader.sentence_scores(question.text, read)[0, 0])
     margin = float(select[best] - np.delete(select, best).max()) if len(select) > 1 else 1.0
     focus = focus_coverage(question, window(data, found.ids[best], hidden, question.contact))
     passage_cov = passage_coverage(data, found.query, hits, passages, hidden) if found.query else 0.0
@@ -187,6 +192,10 @@ class LearnedChoice:
     pool = rules.READER_POOL  # how deep retrieval goes: the reader reads past the answer chunks
 
     def __init__(self, reader, abstain: bool = True, span_reader=None):
+        if span_reader is None and "span" in reader.scorer:
+            raise ReaderError(
+                "leserens svarmodell leser span-leseren, men ingen span-leser ble lastet (rag/span_model)"
+            )
         self.reader = reader
         self.abstain = abstain
         self.span_reader = span_reader  # reads the best candidates where the scorer has learned to use it

