@@ -102,13 +102,12 @@ def scorer_select(scorer: dict, features: np.ndarray) -> np.ndarray:
 
 def answer_probability(scorer: dict, confidence: np.ndarray, crosslingual: bool = False) -> np.ndarray:
     """P(the chosen sentence answers the question), from the confidence model (the
-        cross-lingual one for a question in another language than the articles'); 0 where
-        the question asks for a value (a count next to its noun, an age, a duration, an
-        amount, a year) that the sentence does not hold (`slot_filled`). That gate is the one
-        hand rule left in abstention, kept for questions like the gold set's unanswerable ones
-        (a known name, an attribute the articles lack). On the NorQuAD dev questions it is
-        neutral (reader.json `dev.without_slot_gate`). Each model names the CONFIDENCE columns
-    it reads (MONOLINGUAL or CROSSLINGUAL as they were when it was fit)."""
+    cross-lingual one for a question in another language than the articles'); 0 where
+    the question asks for a value (a count next to its noun, an age, a duration, an
+    amount, a year) that the sentence does not hold (`slot_filled`). That gate is the one
+    hand rule left in abstention, kept for questions like the gold set's unanswerable ones
+    (a known name, an attribute the articles lack). On the NorQuAD dev questions it is
+    neutral (reader.json `dev.without_slot_gate`)."""
     names, model = (CROSSLINGUAL, "confidence_crosslingual") if crosslingual else (MONOLINGUAL, "confidence")
     p = scorer_probability(scorer[model], confidence[..., [CONFIDENCE.index(n) for n in names]])
     return np.where(confidence[..., CONFIDENCE.index("slot")] < 1.0, 0.0, p)
