@@ -37,3 +37,42 @@ def test_serving_code_never_imports_the_training_code():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_span_stages_rows_for_fewer_reads_are_recomputed_from_the_kept_ones():
+    import numpy as np
+
+    from rag.answering.choice import SPAN_FEATURES
+    from rag.training.pipeline import span_table
+
+    # Two questions, three candidates read each (best first by the scorer), as kept in span_data.npz.
+    select = np.array([3.0, 2.0, 1.0, 5.0, 4.0, 0.0])
+    spans = np.array([[1.0, 0.0], [4.0, -1.0], [9.0, 0.0], [0.0, -2.0], [2.0, 0.0], [7.0, 0.0]])
+    group, rank = np.array([0, 0, 0, 1, 1, 1]), np.array([0, 1, 2, 0, 1, 2])
+    y = np.array([0.0, 1.0, 0.0, 0.0, 0.0, 1.0])
+    x, labels, groups = span_table(select, spans, group, rank, 2, y)
+    assert groups.tolist() == [0, 0, 1, 1] and labels.tolist() == [0.0, 1.0, 0.0, 0.0]
+    column = {name: x[:, i].tolist() for i, name in enumerate(SPAN_FEATURES)}
+    # Gaps are to the best among the two read, not among the three kept.
+    assert column["select_gap"] == [0.0, -1.0, 0.0, -1.0]
+    assert column["span_gap"] == [-3.0, 0.0, -2.0, 0.0]
+    assert column["span"] == [1.0, 4.0, 0.0, 2.0] and column["span_lead"] == [0.0, -1.0, -2.0, 0.0]
+
+
+def test_passage_ids_are_the_article_ids_load_norquad_gives(tmp_path):
+    import json
+
+    from rag.eval.norquad import load_norquad, passage_ids
+
+    def para(context, n):
+        return {"context": context, "qas": [{"id": str(n), "question": f"Spørsmål {n}?", "answers": [{"text": "a"}]}]}
+
+    squad = {
+        "data": [{"paragraphs": [para("Tittel\nFørste.", 1), para("Andre.", 2)]}, {"paragraphs": [para("Andre.", 3)]}]
+    }
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(squad), encoding="utf-8")
+    ids = passage_ids(path)
+    assert ids == {"Tittel\nFørste.": "nq-0001", "Andre.": "nq-0002"}
+    _, golds = load_norquad(path)
+    assert [g["article_id"] for g in golds] == ["nq-0001", "nq-0002", "nq-0002"]
