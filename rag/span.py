@@ -82,8 +82,8 @@ class SpanReader:
         """For each (text, start, end): the score of the best span inside text[start:end]
         over the window's score for no answer (its <s> token as start and end, as SQuAD 2.0
         readers mark it), and over the best span anywhere in the window (0 where that is
-        inside). Shape (len(passages), 2); NO_SPAN
-        for both where no window holds a token of the sentence."""
+        inside). Shape (len(passages), 2); NO_SPAN for both where no window holds a token
+        of the sentence."""
         windows, owner = [], []
         for n, (text, _, _) in enumerate(passages):
             for window in self._tokens.pair(question, text, MAX_LEN, STRIDE):

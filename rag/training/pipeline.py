@@ -301,9 +301,6 @@ def train_reader(
     # and 0.668. The listwise choice reads it.
     scorer = fit_logistic(x_all[real], y_all[real], leave_out=(FEATURES.index("reader_rank"),))
     scorer["select"] = fit_listwise(x_all[real], y_all[real], group[real], scorer)
-    chosen_alone = [
-        choose(a.data, read, found, hits, scorer, a.passages, hidden)[0] for a, read, found, hits, hidden in contexts
-    ]
     span_reader, span_dev = None, None
     if span_train is not None:
         span_reader = _span_fold(span_train, settings.models_dir, adapters or work / "adapters", log, progress)
@@ -317,7 +314,6 @@ def train_reader(
         )
     )
     correct = np.array([bool(y[c]) for y, c in zip(labels, chosen)])
-    correct_alone = np.array([bool(y[c]) for y, c in zip(labels, chosen_alone)])
     confidence = np.array(confidence)
     np.savez(
         work / "scorer_data.npz",
@@ -337,9 +333,6 @@ def train_reader(
     weight = np.where(sources == "norquad", 1.0, SEED_WEIGHT)
     scorer["confidence"] = fit_logistic(confidence[:, mono], correct.astype(float), weight=weight)
     scorer["confidence_crosslingual"] = fit_logistic(confidence[:, cross], correct.astype(float), weight=weight)
-    if span_reader is None:  # no span score to read
-        for model, names in (("confidence", MONOLINGUAL), ("confidence_crosslingual", CROSSLINGUAL)):
-            scorer[model]["coef"][names.index("span")] = 0.0
     best_prob = answer_probability(scorer, confidence)
     threshold = choose_threshold(best_prob, correct, answerable)
     cross_prob = answer_probability(scorer, confidence, crosslingual=True)
@@ -397,8 +390,7 @@ def train_reader(
         "threshold_crosslingual": threshold_cross,
         "dev": {
             "sentence_hit_out_of_fold": _rate(correct[asked_as_is]),
-            "sentence_hit_without_span_stage": _rate(correct_alone[asked_as_is]),
-            "span_stage": span_dev,
+            "span_stage": span_dev,  # its hit_scorer_alone: the choice without it
             "questions_made_unanswerable": {kind: int((kinds == kind).sum()) for kind in ("context", "answer")},
             "answered": _rate(~abstained),
             "unanswerable_abstained": _rate(abstained[~answerable]),
@@ -488,22 +480,15 @@ def _fit_span_stage(contexts, labels, asked_as_is, scorer, span_reader, work: Pa
         ys.append(labels[n][top])
         groups.append(np.full(len(top), n))
         ranks.append(np.arange(len(top)))
-    np.savez(
-        work / "span_data.npz",
-        select=np.concatenate(select),
-        spans=np.vstack(spans),
-        y=np.concatenate(ys),
-        group=np.concatenate(groups),
-        rank=np.concatenate(ranks),
-    )
-    x, y, group = span_table(
-        np.concatenate(select),
-        np.vstack(spans),
-        np.concatenate(groups),
-        np.concatenate(ranks),
-        SPAN_READS,
-        np.concatenate(ys),
-    )
+    kept = {
+        "select": np.concatenate(select),
+        "spans": np.vstack(spans),
+        "group": np.concatenate(groups),
+        "rank": np.concatenate(ranks),
+        "y": np.concatenate(ys),
+    }
+    np.savez(work / "span_data.npz", **kept)
+    x, y, group = span_table(**kept, reads=SPAN_READS)
 
     def fit(rows):
         model = fit_logistic(x[rows], y[rows])
@@ -514,24 +499,25 @@ def _fit_span_stage(contexts, labels, asked_as_is, scorer, span_reader, work: Pa
         picked = [ix[np.argmax(scorer_select(model, x[ix]))] for ix in _groups(group, rows)]
         return float(np.mean([y[i] for i in picked]))
 
-    model = fit(np.ones(len(y), dtype=bool))
+    every = np.ones(len(y), dtype=bool)
+    model = fit(every)
     questions = np.unique(group)
     out_of_fold = []
     for k in range(5):
         held = np.isin(group, questions[k::5])
         out_of_fold.append(hits(fit(~held), held) * len(np.unique(group[held])))
-    first = [ix[0] for ix in _groups(group, np.ones(len(y), dtype=bool))]
+    read = _groups(group, every)
     return model, {
         "reads": SPAN_READS,
         "questions": len(questions),
-        "positive_among_read": _rate(np.array([y[ix].max() > 0 for ix in _groups(group, np.ones(len(y), dtype=bool))])),
-        "hit_scorer_alone": round(float(np.mean(y[first])), 3),
-        "hit_in_sample": round(hits(model, np.ones(len(y), dtype=bool)), 3),
+        "positive_among_read": _rate(np.array([y[ix].max() > 0 for ix in read])),
+        "hit_scorer_alone": round(float(np.mean([y[ix[0]] for ix in read])), 3),  # the scorer's first
+        "hit_in_sample": round(hits(model, every), 3),
         "hit_5_fold": round(sum(out_of_fold) / len(questions), 3),
     }
 
 
-def span_table(select, spans, group, rank, reads: int, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def span_table(select, spans, group, rank, y, reads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The span stage's rows (SPAN_FEATURES), labels and questions for the `reads` best
     candidates of each question, from the kept reads (`work/span_data.npz`)."""
     keep = rank < reads

@@ -50,7 +50,7 @@ def test_the_span_stages_rows_for_fewer_reads_are_recomputed_from_the_kept_ones(
     spans = np.array([[1.0, 0.0], [4.0, -1.0], [9.0, 0.0], [0.0, -2.0], [2.0, 0.0], [7.0, 0.0]])
     group, rank = np.array([0, 0, 0, 1, 1, 1]), np.array([0, 1, 2, 0, 1, 2])
     y = np.array([0.0, 1.0, 0.0, 0.0, 0.0, 1.0])
-    x, labels, groups = span_table(select, spans, group, rank, 2, y)
+    x, labels, groups = span_table(select, spans, group, rank, y, reads=2)
     assert groups.tolist() == [0, 0, 1, 1] and labels.tolist() == [0.0, 1.0, 0.0, 0.0]
     column = {name: x[:, i].tolist() for i, name in enumerate(SPAN_FEATURES)}
     # Gaps are to the best among the two read, not among the three kept.
@@ -76,3 +76,43 @@ def test_passage_ids_are_the_article_ids_load_norquad_gives(tmp_path):
     assert ids == {"Tittel\nFørste.": "nq-0001", "Andre.": "nq-0002"}
     _, golds = load_norquad(path)
     assert [g["article_id"] for g in golds] == ["nq-0001", "nq-0002", "nq-0002"]
+
+
+def test_the_span_stage_learns_to_prefer_the_candidate_the_span_reader_rates(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from rag.answering.candidates import FEATURES
+    from rag.answering.choice import span_features
+    from rag.training import pipeline
+
+    # 40 questions; the scorer's first candidate holds the answer in 10 of them, and the one the
+    # span reader rates highest (often the second) always does. Rows as `span_rows` gives them.
+    rng = np.random.default_rng(0)
+    labels, table = [], {}
+    for n in range(40):
+        y = np.zeros(4)
+        right = 0 if n % 4 == 0 else 1
+        y[right] = 1.0
+        spans = np.column_stack([rng.normal(0, 1, 4), -np.abs(rng.normal(0, 1, 4))])
+        spans[right] = (5.0, 0.0)
+        labels.append(y)
+        table[n] = span_features(np.array([3.0, 2.5, 2.0, 1.0]), spans)
+
+    def fake_span_rows(data, read, found, select, span_reader, hidden, reads):
+        rows = table[read][:reads]
+        return np.arange(len(rows)), span_features(rows[:, 0], rows[:, [2, 3]])
+
+    monkeypatch.setattr(pipeline, "span_rows", fake_span_rows)
+    width = len(FEATURES)
+    scorer = {"mean": [0.0] * width, "scale": [1.0] * width, "coef": [0.0] * width, "bias": 0.0}
+    found = SimpleNamespace(rows=np.zeros((4, width)))
+    contexts = [(SimpleNamespace(data=None), n, found, None, frozenset()) for n in range(40)]
+    asked = np.ones(40, dtype=bool)
+    model, dev = pipeline._fit_span_stage(
+        contexts, labels, asked, scorer, None, tmp_path, lambda label: lambda done, total: None
+    )
+    assert dev["questions"] == 40 and dev["positive_among_read"] == 1.0
+    assert dev["hit_scorer_alone"] == 0.25 and dev["hit_in_sample"] == 1.0 and dev["hit_5_fold"] == 1.0
+    assert set(np.load(tmp_path / "span_data.npz").files) == {"select", "spans", "group", "rank", "y"}
