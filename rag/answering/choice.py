@@ -61,7 +61,9 @@ class Decision:
     answer reports, and whether to answer. The learned choice leaves what to quote
     around the sentence to the quoting stage (`select`: every candidate's select score;
     `owner`: the line naming whose contact detail it is; `credit`: a photo credit); the
-    hand weights fix it (`sentences`, quoted as they are, with no short answer)."""
+    hand weights fix it (`sentences`, quoted as they are, with no short answer). `mark`:
+    the span the span stage read in the best sentence (article offsets), for the quote's
+    short answer."""
 
     best: int
     row: int
@@ -71,6 +73,7 @@ class Decision:
     owner: int | None = None
     credit: bool = False
     sentences: tuple[int, ...] | None = None
+    mark: tuple[int, int] | None = None
 
 
 class Choice(Protocol):
@@ -121,16 +124,18 @@ def span_rows(
     span_reader,
     hidden: frozenset[int] = frozenset(),
     reads: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int] | None]]:
     """The rows of the `reads` (default SPAN_READS) best candidates by `select`, best
-    first (among those holding the value asked for, where some do: the slot gate), and
-    their SPAN_FEATURES."""
+    first (among those holding the value asked for, where some do: the slot gate), their
+    SPAN_FEATURES, and the best span the span reader found in each (article offsets)."""
     filled = found.rows[:, FEATURES.index("slot")] > 0
     gated = np.where(filled, select, -np.inf) if filled.any() else select
     top = np.argsort(-gated, kind="stable")[: min(reads or SPAN_READS, int(np.isfinite(gated).sum()))]
     read = [reading_window(data, found.ids[row], hidden) for row in top]
-    spans = span_reader.sentence_scores(question.text, read)
-    return top, span_features(select[top], spans)
+    spans, marks = span_reader.read_sentences(question.text, read)
+    at = [data.sentences[found.ids[row]][1] - start for row, (_, start, _) in zip(top, read)]  # the window's
+    marks = [m and (a + m[0], a + m[1]) for a, m in zip(at, marks)]
+    return top, span_features(select[top], spans), marks
 
 
 def span_features(select: np.ndarray, spans: np.ndarray) -> np.ndarray:
@@ -149,14 +154,15 @@ def choose(
     passages: int,
     hidden: frozenset[int] = frozenset(),
     span_reader=None,
-) -> tuple[int, np.ndarray, np.ndarray]:
+) -> tuple[int, np.ndarray, np.ndarray, tuple[int, int] | None]:
     """The chosen candidate (its row), what the confidence models read about it
     (CONFIDENCE order): the scorer's probability that it holds the answer, its lead
     over the best other candidate (below 0 where the slot gate or the span stage passed
     that one over),
     how much of the question's focus words stand around it, how much of the question
     the top `passages` cover, whether it holds the value asked for, its reader and
-    dense columns, and its span score; and every candidate's select score.
+    dense columns, and its span score; every candidate's select score; and the span the
+    span stage read in it (article offsets; None without the stage).
     With a `span_reader` and a scorer that has learned the span stage ("span"), the
     choice among the best candidates is the span stage's (`span_rows`).
     Sentences in `hidden` are read as if the articles did not hold them (training
@@ -168,11 +174,11 @@ def choose(
     # better-rated one the gate would then abstain on.
     filled = features[:, FEATURES.index("slot")] > 0
     best = int(np.argmax(np.where(filled, select, -np.inf) if filled.any() else select))
-    span = 0.0  # no span reader: a scorer fit without one (its span coefficients are 0)
+    span, mark = 0.0, None  # no span reader: a scorer fit without one (its span coefficients are 0)
     if span_reader is not None and "span" in scorer:
-        top, rows = span_rows(data, question, found, select, span_reader, hidden)
+        top, rows, marks = span_rows(data, question, found, select, span_reader, hidden)
         pick = int(np.argmax(scorer_select(scorer["span"], rows)))
-        best, span = int(top[pick]), float(rows[pick, SPAN_FEATURES.index("span")])
+        best, span, mark = int(top[pick]), float(rows[pick, SPAN_FEATURES.index("span")]), marks[pick]
     elif span_reader is not None:  # a scorer without the stage (an ablation): the chosen one's score
         read = [reading_window(data, found.ids[best], hidden)]
         span = float(span_reader.sentence_scores(question.text, read)[0, 0])
@@ -181,7 +187,7 @@ def choose(
     passage_cov = passage_coverage(data, found.query, hits, passages, hidden) if found.query else 0.0
     prob = float(scorer_probability(scorer, features[best : best + 1])[0])
     own = [float(features[best, FEATURES.index(name)]) for name in ("slot", "reader", "reader_gap", "dense")]
-    return best, np.array([prob, margin, focus, passage_cov, *own, span], dtype=np.float32), select
+    return best, np.array([prob, margin, focus, passage_cov, *own, span], dtype=np.float32), select, mark
 
 
 class LearnedChoice:
@@ -208,7 +214,7 @@ class LearnedChoice:
     ) -> Decision:
         found = found.for_scorer()
         reader = self.reader
-        row, confidence, select = choose(
+        row, confidence, select, mark = choose(
             data, question, found, hits, reader.scorer, passages, span_reader=self.span_reader
         )
         best = found.ids[row]
@@ -221,7 +227,7 @@ class LearnedChoice:
         credit = photo_credit(data, best, question)
         weak = p < (reader.threshold_crosslingual if question.english else reader.threshold)
         answered = not (weak and self.abstain and owner is None and not credit)
-        return Decision(best, row, p, answered, select=select, owner=owner, credit=credit)
+        return Decision(best, row, p, answered, select=select, owner=owner, credit=credit, mark=mark)
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,11 @@ def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, ids: 
     # on dev (the gold set's even rows, 38 answerable) short-answer F1 0.587 by rule, 0.719
     # by the span reader, 0.772 so.
     by_span = span_reader is not None and question.searched_contact is None and not decision.credit
+    # A quote of the one sentence the span stage read (after the one before it) takes the
+    # span it read there; a longer quote is read again.
+    read = decision.mark if chosen == [best] else None
     if by_span and question.kind != "name":
-        return text, citations, _span_mark(span_reader, question, article, text, parts)
+        return text, citations, _span_mark(span_reader, question, article, text, parts, read)
     by_rule = next(
         (
             (start + span[0], start + span[1])
@@ -60,33 +63,40 @@ def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, ids: 
         None,
     )
     if by_span and by_rule is None:
-        return text, citations, _span_mark(span_reader, question, article, text, parts)
+        return text, citations, _span_mark(span_reader, question, article, text, parts, read)
     return text, citations, by_rule and _short(article, *by_rule)
 
 
-def _span_mark(span_reader, question: QuestionAnalysis, article, text: str, parts: list[tuple[int, int]]):
-    found = _read_span(span_reader, question, article.text, parts, text)
+def _span_mark(span_reader, question: QuestionAnalysis, article, text: str, parts: list[tuple[int, int]], read=None):
+    """The short answer: the span `read` already (article offsets), else the span reader's in `text`."""
+    found = read or _read_span(span_reader, question, parts, text)
+    found = found and _trimmed(article.text, *found)
     return found and _short(article, *found)
 
 
-def _read_span(span_reader, question: QuestionAnalysis, body: str, parts: list[tuple[int, int]], text: str):
-    """The span reader's answer in `text`, the quoted runs `parts` of `body` joined by GAP,
-    as offsets into `body` (None when it finds none, or one that crosses from one run to the
-    next)."""
+def _read_span(span_reader, question: QuestionAnalysis, parts: list[tuple[int, int]], text: str):
+    """The span reader's answer in `text`, the quoted runs `parts` of an article joined by
+    GAP, as offsets into the article (None when it finds none, or one that crosses from one
+    run to the next)."""
     span = span_reader.span(question.text, text)
     if span is None:
         return None
     at = 0
     for a, b in parts:
         if at <= span[0] and span[1] <= at + (b - a):
-            start, end = a + span[0] - at, a + span[1] - at
-            while start < end and body[start].isspace():  # a token's offsets may take the space before it
-                start += 1
-            while end > start and (body[end - 1].isspace() or body[end - 1] in ".,;:!?»”\"')"):
-                end -= 1  # nor the stop of a sentence the span ends
-            return (start, end) if end > start else None
+            return a + span[0] - at, a + span[1] - at
         at += (b - a) + len(GAP)
     return None
+
+
+def _trimmed(body: str, start: int, end: int) -> tuple[int, int] | None:
+    """A span without the space before it (a token's offsets may take it) nor the stop of
+    a sentence it ends; None when nothing is left."""
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and (body[end - 1].isspace() or body[end - 1] in ".,;:!?»”\"')"):
+        end -= 1
+    return (start, end) if end > start else None
 
 
 def _short(article, start: int, end: int) -> dict:

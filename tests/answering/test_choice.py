@@ -26,8 +26,8 @@ def test_the_choice_keeps_to_sentences_that_hold_the_value_asked_for(answerer_ov
     scorer = {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES)}
     scorer |= {"bias": 0.0, "select": [float(n == "reader") for n in FEATURES]}
     found = Candidates([guests, partners], rows, {})
-    best, confidence, select = choose(answerer.data, question, found, [], scorer, passages=3)
-    assert best == 1 and np.allclose(select, [1.0, 0.5])
+    best, confidence, select, mark = choose(answerer.data, question, found, [], scorer, passages=3)
+    assert best == 1 and np.allclose(select, [1.0, 0.5]) and mark is None  # no span stage
     assert confidence[CONFIDENCE.index("margin")] == -0.5  # its lead over the better-rated one
     # Where no candidate holds it, the best-rated is chosen (and the gate abstains later).
     rows[1, FEATURES.index("slot")] = 0.0
@@ -71,10 +71,15 @@ class _FakeSpans:
     def __init__(self, scores: dict[str, float]):
         self.scores, self.read = scores, []
 
-    def sentence_scores(self, question, passages):
+    def read_sentences(self, question, passages):
+        """Scores by the table; each sentence's span: its last word."""
         self.read.extend(text[a:b] for text, a, b in passages)
         spans = np.array([self.scores.get(text[a:b], -5.0) for text, a, b in passages])
-        return np.column_stack([spans, np.zeros(len(spans))])
+        marks = [(text.rindex(" ", a, b) + 1, b) for text, a, b in passages]
+        return np.column_stack([spans, np.zeros(len(spans))]), marks
+
+    def sentence_scores(self, question, passages):
+        return self.read_sentences(question, passages)[0]
 
 
 def test_the_span_stage_chooses_among_the_scorers_best_and_its_score_feeds_confidence(answerer_over, monkeypatch):
@@ -93,8 +98,10 @@ def test_the_span_stage_chooses_among_the_scorers_best_and_its_score_feeds_confi
     assert choose(answerer.data, question, found, [], scorer, passages=3)[0] == 1  # no span stage learned
     scorer["span"] = _model(SPAN_FEATURES, {"span": 1.0}) | {"select": [float(n == "span") for n in SPAN_FEATURES]}
     spans = _FakeSpans({"Klyngen ble startet i 2019.": 4.0, "Det regnet.": 9.0})
-    best, confidence, _ = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
+    best, confidence, _, mark = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
     assert best == 0 and confidence[CONFIDENCE.index("span")] == 4.0
+    article = answerer.data.articles[answerer.data.sentences[sid[sentences[0]]][0]]
+    assert article.text[slice(*mark)] == "2019."  # the span it read in the chosen one, in the article
     # It read the SPAN_READS best by the scorer, best first, each within its neighbours;
     # «Det regnet.», rated last, not (though the span reader would have rated it highest).
     assert spans.read == [sentences[1], sentences[2], sentences[0]]
@@ -113,7 +120,7 @@ def test_the_span_stage_reads_only_candidates_that_hold_the_value_asked_for(answ
     scorer |= {"bias": 0.0, "select": [float(n == "reader") for n in FEATURES]}
     scorer["span"] = _model(SPAN_FEATURES, {}) | {"select": [float(n == "span") for n in SPAN_FEATURES]}
     spans = _FakeSpans({"Det kom 40 gjester.": 9.0, "Klyngen har tre hundre partnere.": -2.0})
-    best, confidence, _ = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
+    best, confidence, _, _ = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
     # One candidate holds a count of partners: the only one read, and chosen whatever its score.
     assert spans.read == ["Klyngen har tre hundre partnere."] and best == 1
     assert confidence[CONFIDENCE.index("span")] == -2.0

@@ -55,17 +55,44 @@ class _FakeSpanReader:
 
 def test_the_span_readers_answer_is_mapped_back_to_its_run_of_the_article():
     from rag.answering.analysis import analyse
-    from rag.answering.quoting import GAP, _read_span
+    from rag.answering.quoting import GAP, _read_span, _trimmed
 
     body = "Kari Nordmann leder klyngen. Det regner. Klyngen ble startet i 2019."
     parts = [(0, 28), (41, len(body))]  # two runs, quoted with GAP between
     asked = analyse("Når ble klyngen startet?")
 
     def read(target, runs=parts):
-        return _read_span(_FakeSpanReader(target), asked, body, runs, GAP.join(body[a:b] for a, b in runs))
+        found = _read_span(_FakeSpanReader(target), asked, runs, GAP.join(body[a:b] for a, b in runs))
+        return found and _trimmed(body, *found)
 
     assert body[slice(*read("i 2019."))] == "i 2019"  # no full stop
     assert body[slice(*read("Kari"))] == "Kari"
     assert body[slice(*read(" Det regner", [(0, 40)]))] == "Det regner"
     assert read("klyngen." + GAP + "Klyngen") is None  # across runs
     assert read("Oslo") is None
+
+
+class _NoSecondReading:
+    def span(self, question: str, text: str):
+        raise AssertionError("read again")
+
+
+def test_a_one_sentence_quote_takes_the_span_the_span_stage_read_and_a_longer_one_is_read(answerer_over):
+    import numpy as np
+
+    from rag.answering.analysis import analyse
+    from rag.answering.choice import Decision
+    from rag.answering.quoting import quote
+
+    sentences = ["Klyngen ble startet i 2019.", "Den har tolv partnere."]
+    answerer, sid = answerer_over({"klynge": " ".join(sentences)})
+    data, best = answerer.data, sid[sentences[0]]
+    start = data.sentences[best][1]
+    asked = analyse("Når ble klyngen startet?")
+    decision = Decision(best, 0, 0.9, True, select=np.array([1.0]), mark=(start + 22, start + 27))
+    _, _, short = quote(data, asked, decision, [best], _NoSecondReading())
+    assert short["text"] == "2019"  # the stage's «2019.», without the full stop
+    both = [best, sid[sentences[1]]]  # a neighbour rated as high joins the quote: read again
+    decision = Decision(best, 0, 0.9, True, select=np.array([1.0, 1.0]), mark=(start + 22, start + 27))
+    _, _, short = quote(data, asked, decision, both, _FakeSpanReader("tolv"))
+    assert short["text"] == "tolv"

@@ -102,7 +102,7 @@ def test_the_span_stage_learns_to_prefer_the_candidate_the_span_reader_rates(tmp
 
     def fake_span_rows(data, read, found, select, span_reader, hidden, reads):
         rows = table[read][:reads]
-        return np.arange(len(rows)), span_features(rows[:, 0], rows[:, [2, 3]])
+        return np.arange(len(rows)), span_features(rows[:, 0], rows[:, [2, 3]]), [None] * len(rows)
 
     monkeypatch.setattr(pipeline, "span_rows", fake_span_rows)
     width = len(FEATURES)
