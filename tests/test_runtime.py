@@ -161,6 +161,9 @@ def test_span_reader_rates_the_sentence_that_holds_the_answer_over_its_neighbour
         "Når ble Bilet klyngeleder?", [(text, *first), (text, *second)]
     )
     assert date > clusters and date_lead == 0.0 and clusters_lead < 0.0
+    _, marks = reader.read_sentences("Når ble Bilet klyngeleder?", [(text, *first), (text, *second)])
+    assert all(a <= m[0] < m[1] <= b for (a, b), m in zip([first, second], marks))  # each inside its sentence
+    assert "2022" in text[slice(*marks[1])]
     # Several texts at once give each the scores it gets alone.
     alone = reader.sentence_scores("Når ble Bilet klyngeleder?", [(text, *second)])
     assert np.allclose(alone[0], [date, date_lead], atol=1e-3)

@@ -133,7 +133,7 @@ def span_rows(
     top = np.argsort(-gated, kind="stable")[: min(reads or SPAN_READS, int(np.isfinite(gated).sum()))]
     read = [reading_window(data, found.ids[row], hidden) for row in top]
     spans, marks = span_reader.read_sentences(question.text, read)
-    at = [data.sentences[found.ids[row]][1] - start for row, (_, start, _) in zip(top, read)]  # the window's
+    at = [data.sentences[found.ids[row]][1] - start for row, (_, start, _) in zip(top, read)]  # windows' starts
     marks = [m and (a + m[0], a + m[1]) for a, m in zip(at, marks)]
     return top, span_features(select[top], spans), marks
 

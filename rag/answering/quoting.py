@@ -22,7 +22,8 @@ GAP = " […] "  # between quoted sentences that do not follow each other in the
 def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, ids: list[int], span_reader=None) -> tuple:
     """The quoted text, its citations (one a sentence) and the short answer (a dict with
     its article offsets, or None) for a decision to answer. With a `span_reader`, the short
-    answer is the span it reads in the quote, but for a contact detail or a photo credit
+    answer is the span it reads in the quote (for a quote of the chosen sentence alone: the
+    one the span stage read, `decision.mark`), but for a contact detail or a photo credit
     (the rules mark the number, the address, the photographer)."""
     best = decision.best
     if decision.sentences is not None:

@@ -161,7 +161,9 @@ def train_span_reader(
     if held_out is not None:
         # Scored as it serves: the reader just saved, run from its ONNX graph (rag.export).
         report["held_out"] = gold_passage_scores(SpanReader(models_dir, out), squad_rows(held_out))
-        report["held_out"]["set"] = "NorQuAD validation, all questions, the gold passage given"
+        report["held_out"]["set"] = (
+            "NorQuAD validation, all questions, the gold passage given, read in windows of max_len tokens"
+        )
         record.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
 

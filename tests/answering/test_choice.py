@@ -87,7 +87,7 @@ def test_the_span_stage_chooses_among_the_scorers_best_and_its_score_feeds_confi
 
     monkeypatch.setattr(choice, "SPAN_READS", 3)
     sentences = ["Klyngen ble startet i 2019.", "Klyngen har en leder.", "Lederen heter Kari.", "Det regnet."]
-    answerer, sid = answerer_over({"klynge": " ".join(sentences)})
+    answerer, sid = answerer_over({"klynge": "Været var fint. Det blåste. " + " ".join(sentences)})
     question = analyse("Når ble klyngen startet?")
     rows = np.zeros((4, len(FEATURES)), dtype=np.float32)
     rows[:, FEATURES.index("reader")] = [0.5, 0.9, 0.8, 0.1]  # the scorer below rates «leder» first
