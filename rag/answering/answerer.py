@@ -125,7 +125,7 @@ class Answerer:
         decision = self.choice.decide(self.data, read, found, hits, self.passages)
         if not decision.answered:
             return replace(abstained, score=round(decision.score, 4))
-        text, citations, short = quoting.quote(self.data, read, decision, found.ids, self.marks)
+        text, citations, short = quoting.quote(self.data, read, decision, self.marks)
         return replace(
             abstained,
             answer=text,

@@ -57,23 +57,32 @@ SPAN_FEATURES = ("select", "select_gap", "span", "span_lead", "span_gap")
 
 @dataclass(frozen=True)
 class Decision:
-    """What the choice decided: the best candidate (`best`, its row `row`), the score the
-    answer reports, and whether to answer. The learned choice leaves what to quote
-    around the sentence to the quoting stage (`select`: every candidate's select score;
-    `owner`: the line naming whose contact detail it is; `credit`: a photo credit); the
-    hand weights fix it (`sentences`, quoted as they are, with no short answer). `mark`:
-    the span the span stage read in the best sentence (article offsets), for the quote's
-    short answer."""
+    """What the choice decided: the best candidate (`best`), the score the answer reports,
+    and whether to answer. The learned choice leaves what to quote around the sentence to
+    the quoting stage (`owner`: the line naming whose contact detail it is; `credit`: a
+    photo credit; `close`: the other sentences the span stage read and scored nearly as
+    high, `SpanRead`); the hand weights fix it (`sentences`, quoted as they are, with no
+    short answer). `mark`: the span the span stage read in the best sentence (article
+    offsets), for the quote's short answer."""
 
     best: int
-    row: int
     score: float
     answered: bool
-    select: np.ndarray | None = None
     owner: int | None = None
     credit: bool = False
     sentences: tuple[int, ...] | None = None
     mark: tuple[int, int] | None = None
+    close: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpanRead:
+    """What the span stage read, for the quote: the span in the chosen candidate (article
+    offsets; None without the stage) and the other candidates it read that it scored
+    within rules.SPAN_QUOTE_MARGIN of the chosen one (rows, best first)."""
+
+    mark: tuple[int, int] | None = None
+    close: tuple[int, ...] = ()
 
 
 class Choice(Protocol):
@@ -154,15 +163,14 @@ def choose(
     passages: int,
     hidden: frozenset[int] = frozenset(),
     span_reader=None,
-) -> tuple[int, np.ndarray, np.ndarray, tuple[int, int] | None]:
+) -> tuple[int, np.ndarray, SpanRead]:
     """The chosen candidate (its row), what the confidence models read about it
     (CONFIDENCE order): the scorer's probability that it holds the answer, its lead
     over the best other candidate (below 0 where the slot gate or the span stage passed
     that one over),
     how much of the question's focus words stand around it, how much of the question
     the top `passages` cover, whether it holds the value asked for, its reader and
-    dense columns, and its span score; every candidate's select score; and the span the
-    span stage read in it (article offsets; None without the stage).
+    dense columns, and its span score; and what the span stage read (`SpanRead`: the span in it, the candidates it scored nearly as high).
     With a `span_reader` and a scorer that has learned the span stage ("span"), the
     choice among the best candidates is the span stage's (`span_rows`).
     Sentences in `hidden` are read as if the articles did not hold them (training
@@ -174,20 +182,24 @@ def choose(
     # better-rated one the gate would then abstain on.
     filled = features[:, FEATURES.index("slot")] > 0
     best = int(np.argmax(np.where(filled, select, -np.inf) if filled.any() else select))
-    span, mark = 0.0, None  # no span reader: a scorer fit without one (its span coefficients are 0)
+    span, read = 0.0, SpanRead()  # no span reader: a scorer fit without one (its span coefficients are 0)
     if span_reader is not None and "span" in scorer:
         top, rows, marks = span_rows(data, question, found, select, span_reader, hidden)
-        pick = int(np.argmax(scorer_select(scorer["span"], rows)))
-        best, span, mark = int(top[pick]), float(rows[pick, SPAN_FEATURES.index("span")]), marks[pick]
+        chosen = scorer_select(scorer["span"], rows)
+        pick = int(np.argmax(chosen))
+        best, span = int(top[pick]), float(rows[pick, SPAN_FEATURES.index("span")])
+        order = np.argsort(-chosen, kind="stable")[1:]
+        close = tuple(int(top[n]) for n in order if chosen[n] > chosen[pick] - rules.SPAN_QUOTE_MARGIN)
+        read = SpanRead(marks[pick], close)
     elif span_reader is not None:  # a scorer without the stage (an ablation): the chosen one's score
-        read = [reading_window(data, found.ids[best], hidden)]
-        span = float(span_reader.sentence_scores(question.text, read)[0, 0])
+        window_read = [reading_window(data, found.ids[best], hidden)]
+        span = float(span_reader.sentence_scores(question.text, window_read)[0, 0])
     margin = float(select[best] - np.delete(select, best).max()) if len(select) > 1 else 1.0
     focus = focus_coverage(question, window(data, found.ids[best], hidden, question.contact))
     passage_cov = passage_coverage(data, found.query, hits, passages, hidden) if found.query else 0.0
     prob = float(scorer_probability(scorer, features[best : best + 1])[0])
     own = [float(features[best, FEATURES.index(name)]) for name in ("slot", "reader", "reader_gap", "dense")]
-    return best, np.array([prob, margin, focus, passage_cov, *own, span], dtype=np.float32), select, mark
+    return best, np.array([prob, margin, focus, passage_cov, *own, span], dtype=np.float32), read
 
 
 class LearnedChoice:
@@ -214,7 +226,7 @@ class LearnedChoice:
     ) -> Decision:
         found = found.for_scorer()
         reader = self.reader
-        row, confidence, select, mark = choose(
+        row, confidence, read = choose(
             data, question, found, hits, reader.scorer, passages, span_reader=self.span_reader
         )
         best = found.ids[row]
@@ -227,7 +239,8 @@ class LearnedChoice:
         credit = photo_credit(data, best, question)
         weak = p < (reader.threshold_crosslingual if question.english else reader.threshold)
         answered = not (weak and self.abstain and owner is None and not credit)
-        return Decision(best, row, p, answered, select=select, owner=owner, credit=credit, mark=mark)
+        close = tuple(found.ids[r] for r in read.close)
+        return Decision(best, p, answered, owner=owner, credit=credit, mark=read.mark, close=close)
 
 
 @dataclass(frozen=True)
@@ -285,7 +298,7 @@ class HandWeights:
             focus_cov = focus_coverage(question, window(data, chosen[0]) + " " + window(data, chosen[-1]))
             weak = weak or passage_cov < self.min_coverage or focus_cov < self.min_focus
         answered = not (weak and self.abstain)
-        return Decision(best, row, best_score, answered, sentences=tuple(chosen))
+        return Decision(best, best_score, answered, sentences=tuple(chosen))
 
     def _with_neighbour(
         self, data: IndexData, question: QuestionAnalysis, best: int, best_cov: float, query: dict, candidates: set

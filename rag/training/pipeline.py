@@ -307,7 +307,7 @@ def train_reader(
         scorer["span"], span_dev = _fit_span_stage(contexts, labels, asked_as_is, scorer, span_reader, work, progress)
     # The confidence model: P(the chosen sentence holds the answer) from what the answerer
     # knows about its choice; unanswerable questions count as wrong choices.
-    chosen, confidence, _, _ = zip(
+    chosen, confidence, _ = zip(
         *(
             choose(a.data, read, found, hits, scorer, a.passages, hidden, span_reader)
             for a, read, found, hits, hidden in contexts

@@ -9,6 +9,7 @@ from rag.answering.choice import (
     CROSSLINGUAL,
     MONOLINGUAL,
     SPAN_FEATURES,
+    SpanRead,
     answer_probability,
     choose,
 )
@@ -26,8 +27,8 @@ def test_the_choice_keeps_to_sentences_that_hold_the_value_asked_for(answerer_ov
     scorer = {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES)}
     scorer |= {"bias": 0.0, "select": [float(n == "reader") for n in FEATURES]}
     found = Candidates([guests, partners], rows, {})
-    best, confidence, select, mark = choose(answerer.data, question, found, [], scorer, passages=3)
-    assert best == 1 and np.allclose(select, [1.0, 0.5]) and mark is None  # no span stage
+    best, confidence, read = choose(answerer.data, question, found, [], scorer, passages=3)
+    assert best == 1 and read == SpanRead()  # no span stage
     assert confidence[CONFIDENCE.index("margin")] == -0.5  # its lead over the better-rated one
     # Where no candidate holds it, the best-rated is chosen (and the gate abstains later).
     rows[1, FEATURES.index("slot")] = 0.0
@@ -98,13 +99,22 @@ def test_the_span_stage_chooses_among_the_scorers_best_and_its_score_feeds_confi
     assert choose(answerer.data, question, found, [], scorer, passages=3)[0] == 1  # no span stage learned
     scorer["span"] = _model(SPAN_FEATURES, {"span": 1.0}) | {"select": [float(n == "span") for n in SPAN_FEATURES]}
     spans = _FakeSpans({"Klyngen ble startet i 2019.": 4.0, "Det regnet.": 9.0})
-    best, confidence, _, mark = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
+    best, confidence, read = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
     assert best == 0 and confidence[CONFIDENCE.index("span")] == 4.0
     article = answerer.data.articles[answerer.data.sentences[sid[sentences[0]]][0]]
-    assert article.text[slice(*mark)] == "2019."  # the span it read in the chosen one, in the article
+    assert article.text[slice(*read.mark)] == "2019."  # the span it read in the chosen one, in the article
+    assert read.close == ()  # the others it read scored far below it
     # It read the SPAN_READS best by the scorer, best first, each within its neighbours;
     # «Det regnet.», rated last, not (though the span reader would have rated it highest).
     assert spans.read == [sentences[1], sentences[2], sentences[0]]
+    # One it scores within SPAN_QUOTE_MARGIN of the chosen one is named for the quote (its row).
+    spans = _FakeSpans({"Klyngen ble startet i 2019.": 4.0, "Lederen heter Kari.": 3.5})
+    best, _, read = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
+    assert best == 0 and read.close == (2,)
+    # A scorer that never learned the stage (the reader-alone ablation) reads the chosen one only.
+    del scorer["span"]
+    best, confidence, read = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
+    assert best == 1 and read == SpanRead() and confidence[CONFIDENCE.index("span")] == -5.0
 
 
 def test_the_span_stage_reads_only_candidates_that_hold_the_value_asked_for(answerer_over):
@@ -120,7 +130,7 @@ def test_the_span_stage_reads_only_candidates_that_hold_the_value_asked_for(answ
     scorer |= {"bias": 0.0, "select": [float(n == "reader") for n in FEATURES]}
     scorer["span"] = _model(SPAN_FEATURES, {}) | {"select": [float(n == "span") for n in SPAN_FEATURES]}
     spans = _FakeSpans({"Det kom 40 gjester.": 9.0, "Klyngen har tre hundre partnere.": -2.0})
-    best, confidence, _, _ = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
+    best, confidence, _ = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
     # One candidate holds a count of partners: the only one read, and chosen whatever its score.
     assert spans.read == ["Klyngen har tre hundre partnere."] and best == 1
     assert confidence[CONFIDENCE.index("span")] == -2.0

@@ -78,7 +78,6 @@ class _NoSecondReading:
 
 
 def test_a_one_sentence_quote_takes_the_span_the_span_stage_read_and_a_longer_one_is_read(answerer_over):
-    import numpy as np
 
     from rag.answering.analysis import analyse
     from rag.answering.choice import Decision
@@ -89,10 +88,34 @@ def test_a_one_sentence_quote_takes_the_span_the_span_stage_read_and_a_longer_on
     data, best = answerer.data, sid[sentences[0]]
     start = data.sentences[best][1]
     asked = analyse("Når ble klyngen startet?")
-    decision = Decision(best, 0, 0.9, True, select=np.array([1.0]), mark=(start + 22, start + 27))
-    _, _, short = quote(data, asked, decision, [best], _NoSecondReading())
+    decision = Decision(best, 0.9, True, mark=(start + 22, start + 27))
+    _, _, short = quote(data, asked, decision, _NoSecondReading())
     assert short["text"] == "2019"  # the stage's «2019.», without the full stop
-    both = [best, sid[sentences[1]]]  # a neighbour rated as high joins the quote: read again
-    decision = Decision(best, 0, 0.9, True, select=np.array([1.0, 1.0]), mark=(start + 22, start + 27))
-    _, _, short = quote(data, asked, decision, both, _FakeSpanReader("tolv"))
+    # Another sentence the span stage rated nearly as high joins the quote: read again.
+    decision = Decision(best, 0.9, True, mark=(start + 22, start + 27), close=(sid[sentences[1]],))
+    _, _, short = quote(data, asked, decision, _FakeSpanReader("tolv"))
     assert short["text"] == "tolv"
+
+
+def test_a_sentence_the_span_stage_rated_nearly_as_high_is_quoted_with_the_chosen_one_in_its_article(answerer_over):
+
+    from rag.answering.analysis import analyse
+    from rag.answering.choice import Decision
+    from rag.answering.quoting import GAP, quote
+
+    first = ["Klyngen ble startet i 2019.", "Det regnet hele dagen.", "Den har tolv partnere."]
+    answerer, sid = answerer_over({"klynge": " ".join(first), "annen": "Været var fint i 2019."})
+    data, best = answerer.data, sid[first[2]]
+    asked = analyse("Når ble klyngen startet?")
+    decision = Decision(best, 0.9, True, close=(sid[first[0]],))
+    text, citations, _ = quote(data, asked, decision, _FakeSpanReader("2019"))
+    # In article order, with the gap between them marked; each sentence cited at its place.
+    assert text == first[0] + GAP + first[2]
+    assert [c.quote for c in citations] == [first[0], first[2]]
+    for c in citations:
+        article = data.articles[data.article_index[c.article_id]]
+        assert article.text[c.start : c.end] == c.quote
+    # One in another article stays out: a quote is one article's.
+    decision = Decision(best, 0.9, True, close=(sid["Været var fint i 2019."],))
+    text, citations, _ = quote(data, asked, decision, _FakeSpanReader("tolv"))
+    assert text == first[2] and len(citations) == 1
