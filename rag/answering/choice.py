@@ -167,10 +167,10 @@ def choose(
     """The chosen candidate (its row), what the confidence models read about it
     (CONFIDENCE order): the scorer's probability that it holds the answer, its lead
     over the best other candidate (below 0 where the slot gate or the span stage passed
-    that one over),
-    how much of the question's focus words stand around it, how much of the question
-    the top `passages` cover, whether it holds the value asked for, its reader and
-    dense columns, and its span score; and what the span stage read (`SpanRead`: the span in it, the candidates it scored nearly as high).
+    that one over), how much of the question's focus words stand around it, how much of
+    the question the top `passages` cover, whether it holds the value asked for, its
+    reader and dense columns, and its span score; and what the span stage read
+    (`SpanRead`: the span in it, the candidates it scored nearly as high).
     With a `span_reader` and a scorer that has learned the span stage ("span"), the
     choice among the best candidates is the span stage's (`span_rows`).
     Sentences in `hidden` are read as if the articles did not hold them (training
@@ -271,7 +271,7 @@ class HandWeights:
     ) -> Decision:
         query = found.query
         scored = []
-        for row, (sid, values) in enumerate(zip(found.ids, found.rows[:, READER_COLUMNS:].tolist())):
+        for sid, values in zip(found.ids, found.rows[:, READER_COLUMNS:].tolist()):
             sim, covered, around, phrase, rank, kind_match, slot, heading = values
             if not query:
                 covered = around = self.min_coverage
@@ -285,8 +285,8 @@ class HandWeights:
                 - self.slot_penalty * (not slot)
                 - self.heading_penalty * heading
             )
-            scored.append((score, sid, covered, row))
-        best_score, best, best_cov, row = max(scored)
+            scored.append((score, sid, covered))
+        best_score, best, best_cov = max(scored)
         chosen, gain = self._with_neighbour(data, question, best, best_cov, query, set(found.ids))
         if len(chosen) == 2:
             best_score += gain - self.pair_penalty

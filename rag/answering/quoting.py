@@ -23,7 +23,8 @@ def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, span_
     its article offsets, or None) for a decision to answer. With a `span_reader`, the short
     answer is the span it reads in the quote (for a quote of the chosen sentence alone: the
     one the span stage read, `decision.mark`), but for a contact detail or a photo credit
-    (the rules mark the number, the address, the photographer)."""
+    (the rules mark the number, the address, the photographer) and for a hvem question's
+    name where the rules find a person's, or one inside the span reader's answer."""
     best = decision.best
     if decision.sentences is not None:
         chosen = list(decision.sentences)
@@ -34,12 +35,11 @@ def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, span_
     elif decision.owner is not None:  # «Eli Haugerud, […] Telefon: +47 …»: whose number it is
         chosen = [decision.owner, best]
     else:
-        art = data.sentences[best][0]
-        chosen = sorted({best, *(s for s in decision.close if data.sentences[s][0] == art)})
-        if len(chosen) == 1 and needs_referent(data, best, question.kind):
+        chosen = sorted({best, *_also_quoted(data, best, decision.close)})
+        if best - 1 not in chosen and needs_referent(data, best, question.kind):
             referent = referent_of(data, best)
             if referent is not None:
-                chosen = [referent, best]
+                chosen = sorted({referent, *chosen})
     article = data.articles[data.sentences[chosen[0]][0]]
     parts = runs(data, chosen)
     text = GAP.join(article.text[start:end] for start, end in parts)
@@ -48,7 +48,8 @@ def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, span_
         return text, citations, None
     # The span reader marks the rest. A hvem question's name is the rules' where it is a
     # person's (a known first name) or lies inside the span reader's answer («Abelia» in
-    # «Abelia, NHOs forening for …»); else the span reader's. On dev (short-answer F1 of
+    # «Abelia, NHOs forening for …»); else the span reader's (the rules' where it finds
+    # none). On dev (short-answer F1 of
     # the name questions: the gold set's even rows, 16; a third of NorQuAD's training
     # questions, 107): the rules first (before session 30) 0.659 / 0.365, the span reader
     # alone 0.517 / 0.708, so 0.648 / 0.634. The rules' first capitalised run is often not
@@ -75,6 +76,19 @@ def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, span_
         if spanned is not None and not (by_rule and spanned["start"] <= by_rule[0] and by_rule[1] <= spanned["end"]):
             return text, citations, spanned
     return text, citations, by_rule and _short(article, *by_rule)
+
+
+def _also_quoted(data: IndexData, best: int, close: tuple[int, ...]) -> list[int]:
+    """The sentences the span stage rated nearly as high (`Decision.close`) that join the
+    quote: those of the chosen one's article, but headings and photo credits."""
+    art = data.sentences[best][0]
+    return [
+        s
+        for s in close
+        if data.sentences[s][0] == art
+        and not is_heading(data.sentence_text(s))
+        and not rules.CREDIT_RE.match(data.sentence_text(s))
+    ]
 
 
 def _span_mark(span_reader, question: QuestionAnalysis, article, text: str, parts: list[tuple[int, int]], read=None):

@@ -104,7 +104,7 @@ def test_a_sentence_the_span_stage_rated_nearly_as_high_is_quoted_with_the_chose
     from rag.answering.quoting import GAP, quote
 
     first = ["Klyngen ble startet i 2019.", "Det regnet hele dagen.", "Den har tolv partnere."]
-    answerer, sid = answerer_over({"klynge": " ".join(first), "annen": "Været var fint i 2019."})
+    answerer, sid = answerer_over({"klynge": " ".join(first) + " FOTO: Ola Hansen", "annen": "Været var fint i 2019."})
     data, best = answerer.data, sid[first[2]]
     asked = analyse("Når ble klyngen startet?")
     decision = Decision(best, 0.9, True, close=(sid[first[0]],))
@@ -119,3 +119,52 @@ def test_a_sentence_the_span_stage_rated_nearly_as_high_is_quoted_with_the_chose
     decision = Decision(best, 0.9, True, close=(sid["Været var fint i 2019."],))
     text, citations, _ = quote(data, asked, decision, _FakeSpanReader("tolv"))
     assert text == first[2] and len(citations) == 1
+    # Nor does a photo credit.
+    decision = Decision(best, 0.9, True, close=(sid["FOTO: Ola Hansen"],))
+    assert quote(data, asked, decision, _FakeSpanReader("tolv"))[0] == first[2]
+
+
+def test_a_hvem_questions_name_is_the_rules_where_it_is_a_persons_or_inside_the_span_readers(answerer_over):
+    from rag.answering.analysis import analyse
+    from rag.answering.choice import Decision
+    from rag.answering.quoting import quote
+
+    sentences = {
+        "person": "Kari Nordmann leder Cluster for Applied AI fra Halden.",
+        "inside": "Abelia, NHOs forening for teknologibedrifter, sendte innspillet.",
+        "outside": "Cape Town ble grunnlagt av Det nederlandske ostindiske kompani.",
+    }
+    answerer, sid = answerer_over({name: text for name, text in sentences.items()})
+    data = answerer.data
+
+    def short(name: str, question: str, span_target: str | None):
+        best = sid[sentences[name]]
+        reader = _FakeSpanReader(span_target) if span_target else _FakeSpanReader("\x00")
+        return (quote(data, analyse(question), Decision(best, 0.9, True), reader)[2] or {}).get("text")
+
+    # A person's name (a known first name) stays the rules' whatever the span reader reads.
+    assert short("person", "Hvem leder klyngen?", "Cluster for Applied AI") == "Kari Nordmann"
+    # Not a person's: the rules' where it lies inside the span reader's answer ...
+    assert short("inside", "Hvem sendte innspillet?", "Abelia, NHOs forening for teknologibedrifter") == "Abelia"
+    # ... else the span reader's; and the rules' where the span reader finds nothing.
+    assert short("outside", "Hvem grunnla byen?", "Det nederlandske ostindiske kompani") == (
+        "Det nederlandske ostindiske kompani"
+    )
+    assert short("outside", "Hvem grunnla byen?", None) == "Cape Town"
+
+
+def test_a_pronoun_answer_quoted_with_another_sentence_still_brings_its_referent(answerer_over):
+    from rag.answering.analysis import analyse
+    from rag.answering.choice import Decision
+    from rag.answering.quoting import GAP, quote
+
+    s = [
+        "– Vi vokser, sier Kari Nordmann.",
+        "Været var fint.",
+        "– Hun har lang erfaring fra bransjen.",
+        "Den har tolv partnere.",
+    ]
+    answerer, sid = answerer_over({"klynge": " ".join(s)})
+    decision = Decision(sid[s[2]], 0.9, True, close=(sid[s[3]],))
+    text, citations, _ = quote(answerer.data, analyse("Hvem har lang erfaring?"), decision)
+    assert text == s[0] + GAP + s[2] + " " + s[3] and len(citations) == 3
