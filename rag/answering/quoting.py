@@ -49,10 +49,9 @@ def quote(data: IndexData, question: QuestionAnalysis, decision: Decision, span_
     # The span reader marks the rest. A hvem question's name is the rules' where it is a
     # person's (a known first name) or lies inside the span reader's answer («Abelia» in
     # «Abelia, NHOs forening for …»); else the span reader's (the rules' where it finds
-    # none). On dev (short-answer F1 of
-    # the name questions: the gold set's even rows, 16; a third of NorQuAD's training
-    # questions, 107): the rules first (before session 30) 0.659 / 0.365, the span reader
-    # alone 0.517 / 0.708, so 0.648 / 0.634. The rules' first capitalised run is often not
+    # none). On dev (short-answer F1 of the name questions: the gold set's even rows, 16;
+    # a third of NorQuAD's training questions, 107): the rules first (before session 30)
+    # 0.659 / 0.365, the span reader alone 0.517 / 0.708, so 0.648 / 0.634. The rules' first capitalised run is often not
     # the answer in an encyclopaedia's sentence («Hvem grunnla Kappkolonien?» → «Cape
     # Town»), and a hvem question there often asks for a description.
     by_span = span_reader is not None and question.searched_contact is None and not decision.credit
