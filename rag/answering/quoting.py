@@ -81,13 +81,12 @@ def _also_quoted(data: IndexData, best: int, close: tuple[int, ...]) -> list[int
     """The sentences the span stage rated nearly as high (`Decision.close`) that join the
     quote: those of the chosen one's article, but headings and photo credits."""
     art = data.sentences[best][0]
-    return [
-        s
-        for s in close
-        if data.sentences[s][0] == art
-        and not is_heading(data.sentence_text(s))
-        and not rules.CREDIT_RE.match(data.sentence_text(s))
-    ]
+    return [s for s in close if data.sentences[s][0] == art and not _aside(data.sentence_text(s))]
+
+
+def _aside(text: str) -> bool:
+    """A heading or a photo credit: never an answer's referent, nor quoted beside it."""
+    return bool(rules.CREDIT_RE.match(text)) or is_heading(text)
 
 
 def _span_mark(span_reader, question: QuestionAnalysis, article, text: str, parts: list[tuple[int, int]], read=None):
@@ -157,7 +156,7 @@ def referent_of(data: IndexData, sid: int) -> int | None:
         if sentences[other][0] != art:
             break
         text = data.sentence_text(other)
-        if rules.CREDIT_RE.match(text) or is_heading(text):
+        if _aside(text):
             continue  # «FOTO: Privat/Mari Kristine Buckholm»
         found = set(names(text))
         if found & people:
