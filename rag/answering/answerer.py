@@ -10,6 +10,7 @@ read one `QuestionAnalysis`; the answerer only wires them together and times the
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from rag.answering import candidates, quoting
@@ -22,6 +23,10 @@ from rag.errors import ReaderError
 from rag.retrieval import HybridRetriever
 from rag.store import IndexData
 from rag.types import Answer
+
+# Threads for the reader's question vector, one a question being asked (a thread waits on
+# its graph's run, which holds no lock): enough for every request a server runs at once.
+_BESIDE = ThreadPoolExecutor(max_workers=16, thread_name_prefix="reader-question")
 
 
 class Answerer:
@@ -98,6 +103,10 @@ class Answerer:
         pronoun = nobody_meant(read)
         meant = f"Jeg vet ikke hvem «{pronoun}» er: spør gjerne med navnet." if pronoun else None
         said = " ".join(filter(None, [cut, notice(question, read), meant])) or None
+        answering = not pronoun and not (self.choice.abstain and unknown_names(read, self.data.bm25.vocab_dict))
+        # The reader's question vector, on its own graph beside the embedder's (both
+        # release the interpreter while they run): 5-11 ms sooner, the same vectors.
+        reading = _BESIDE.submit(self.choice.reading, self.data, read) if answering else None
         query_vector = self.embedder.embed_queries([read.embedded_text])[0]
         t1 = time.perf_counter()
         k = max(self.chunks_for_sentences, n_passages, self.choice.pool)
@@ -105,8 +114,8 @@ class Answerer:
         t2 = time.perf_counter()
         passages_shown = tuple(quoting.passage(self.data, h) for h in hits[:n_passages])
         answer = Answer(question, None, True, 0.0, (), passages_shown, notice=said)
-        if not pronoun and not (self.choice.abstain and unknown_names(read, self.data.bm25.vocab_dict)):
-            answer = self._answer(read, query_vector, hits, answer)
+        if reading is not None:
+            answer = self._answer(read, query_vector, hits, answer, reading.result())
         t3 = time.perf_counter()
         timings = {
             "embed": (t1 - t0) * 1e3,
@@ -116,9 +125,9 @@ class Answerer:
         }
         return replace(answer, timings_ms={k: round(v, 2) for k, v in timings.items()})
 
-    def _answer(self, read, query_vector, hits, abstained: Answer) -> Answer:
-        """The candidates, the choice and the quote; `abstained` when there is no answer."""
-        reading = self.choice.reading(self.data, read)
+    def _answer(self, read, query_vector, hits, abstained: Answer, reading: tuple | None) -> Answer:
+        """The candidates, the choice and the quote; `abstained` when there is no answer.
+        `reading`: what the choice's reader adds to the candidates (`Choice.reading`)."""
         found = candidates.gather(self.data, read, query_vector, hits, self.chunks_for_sentences, reading)
         if not found.ids:
             return abstained

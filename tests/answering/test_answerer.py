@@ -227,3 +227,23 @@ def test_a_question_naming_its_own_subject_is_a_new_topic(seed_engine):
     alone = seed_engine.ask("Hva er Völur?")
     assert answer.notice is None and "Fritsch" not in (answer.answer or "")
     assert (answer.answer, answer.abstained, answer.score) == (alone.answer, alone.abstained, alone.score)
+
+
+def test_the_reader_reads_a_question_beside_the_embedder_and_only_one_it_answers(seed_engine):
+    import threading
+
+    answerer = seed_engine.served().answerer
+    original, threads = answerer.choice.reading, []
+
+    def reading(data, question):
+        threads.append(threading.current_thread().name)
+        return original(data, question)
+
+    answerer.choice.reading = reading
+    try:
+        answered = answerer.ask("Hvem er ny leder i NCE Smart Energy Markets?")
+        unnamed = answerer.ask("Hvor gammel er han?")  # nobody named: abstains, nothing to read
+    finally:
+        del answerer.choice.reading
+    assert not answered.abstained and "Inge Michael Bilet" in answered.answer and unnamed.abstained
+    assert len(threads) == 1 and threads[0].startswith("reader-question")
