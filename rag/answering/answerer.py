@@ -25,7 +25,8 @@ from rag.store import IndexData
 from rag.types import Answer
 
 # Threads for the reader's question vector, one a question being asked (a thread waits on
-# its graph's run, which holds no lock): enough for every request a server runs at once.
+# its graph's run, which holds no lock). Past 16 questions at once (RAG_CONCURRENCY allows
+# 64) the others wait their turn; on two cores they would anyway.
 _BESIDE = ThreadPoolExecutor(max_workers=16, thread_name_prefix="reader-question")
 
 
@@ -104,9 +105,11 @@ class Answerer:
         meant = f"Jeg vet ikke hvem «{pronoun}» er: spør gjerne med navnet." if pronoun else None
         said = " ".join(filter(None, [cut, notice(question, read), meant])) or None
         answering = not pronoun and not (self.choice.abstain and unknown_names(read, self.data.bm25.vocab_dict))
-        # The reader's question vector, on its own graph beside the embedder's (both
-        # release the interpreter while they run): 5-11 ms sooner, the same vectors.
-        reading = _BESIDE.submit(self.choice.reading, self.data, read) if answering else None
+        # The reader's question vector, on its own graph beside the embedder's (the e5
+        # graph, `GraphQueries`; both release the interpreter while they run): 5-11 ms
+        # sooner, the same vectors.
+        beside = answering and self.reader is not None
+        reading = _BESIDE.submit(self.choice.reading, self.data, read) if beside else None
         query_vector = self.embedder.embed_queries([read.embedded_text])[0]
         t1 = time.perf_counter()
         k = max(self.chunks_for_sentences, n_passages, self.choice.pool)
@@ -114,8 +117,8 @@ class Answerer:
         t2 = time.perf_counter()
         passages_shown = tuple(quoting.passage(self.data, h) for h in hits[:n_passages])
         answer = Answer(question, None, True, 0.0, (), passages_shown, notice=said)
-        if reading is not None:
-            answer = self._answer(read, query_vector, hits, answer, reading.result())
+        if answering:
+            answer = self._answer(read, query_vector, hits, answer, None if reading is None else reading.result())
         t3 = time.perf_counter()
         timings = {
             "embed": (t1 - t0) * 1e3,

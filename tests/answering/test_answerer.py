@@ -1,5 +1,7 @@
 """The answerer end to end on the shipped corpus, with the real embedder and reader."""
 
+import threading
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -230,8 +232,6 @@ def test_a_question_naming_its_own_subject_is_a_new_topic(seed_engine):
 
 
 def test_the_reader_reads_a_question_beside_the_embedder_and_only_one_it_answers(seed_engine):
-    import threading
-
     answerer = seed_engine.served().answerer
     original, threads = answerer.choice.reading, []
 
