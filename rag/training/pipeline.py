@@ -38,6 +38,7 @@ from rag.answering import CONFIDENCE, CROSSLINGUAL, FEATURES, MONOLINGUAL, Answe
 from rag.answering.choice import (
     SPAN_FEATURES,
     SPAN_READS,
+    SPAN_SKIP_LEAD,
     answer_probability,
     choose,
     scorer_probability,
@@ -473,7 +474,7 @@ def _fit_span_stage(contexts, labels, asked_as_is, scorer, span_reader, work: Pa
         if not asked_as_is[n]:
             continue
         top, rows, _ = span_rows(
-            answerer.data, read, found, scorer_select(scorer, found.rows), span_reader, hidden, 2 * SPAN_READS
+            answerer.data, read, found, scorer_select(scorer, found.rows), span_reader, hidden, 2 * SPAN_READS, np.inf
         )
         select.append(rows[:, 0])
         spans.append(rows[:, [SPAN_FEATURES.index("span"), SPAN_FEATURES.index("span_lead")]])
@@ -496,8 +497,12 @@ def _fit_span_stage(contexts, labels, asked_as_is, scorer, span_reader, work: Pa
         return model
 
     def hits(model, rows) -> float:
-        picked = [ix[np.argmax(scorer_select(model, x[ix]))] for ix in _groups(group, rows)]
+        # As served: the first is chosen unread against the second where it leads by more than SPAN_SKIP_LEAD.
+        picked = [ix[0] if skips(ix) else ix[np.argmax(scorer_select(model, x[ix]))] for ix in _groups(group, rows)]
         return float(np.mean([y[i] for i in picked]))
+
+    def skips(ix) -> bool:
+        return len(ix) > 1 and x[ix[0], 0] - x[ix[1], 0] > SPAN_SKIP_LEAD
 
     every = np.ones(len(y), dtype=bool)
     model = fit(every)
@@ -511,6 +516,7 @@ def _fit_span_stage(contexts, labels, asked_as_is, scorer, span_reader, work: Pa
         "reads": SPAN_READS,
         "questions": len(questions),
         "positive_among_read": _rate(np.array([y[ix].max() > 0 for ix in read])),
+        "second_read_skipped": _rate(np.array([skips(ix) for ix in read])),
         "hit_scorer_alone": round(float(np.mean([y[ix[0]] for ix in read])), 3),  # the scorer's first
         "hit_in_sample": round(hits(model, every), 3),
         "hit_5_fold": round(sum(out_of_fold) / len(questions), 3),

@@ -117,6 +117,30 @@ def test_the_span_stage_chooses_among_the_scorers_best_and_its_score_feeds_confi
     assert best == 1 and read == SpanRead() and confidence[CONFIDENCE.index("span")] == -5.0
 
 
+def test_the_span_stage_reads_only_the_first_where_the_scorer_leads_by_more_than_the_skip(answerer_over):
+    from rag.answering.choice import SPAN_SKIP_LEAD
+
+    sentences = ["Klyngen ble startet i 2019.", "Klyngen har en leder."]
+    answerer, sid = answerer_over({"klynge": " ".join(sentences)})
+    question = analyse("Når ble klyngen startet?")
+    rows = np.zeros((2, len(FEATURES)), dtype=np.float32)
+    rows[:, FEATURES.index("slot")] = 1.0
+    found = Candidates([sid[s] for s in sentences], rows, {})
+    scorer = {"mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES)}
+    scorer |= {"bias": 0.0, "select": [float(n == "reader") for n in FEATURES]}
+    scorer["span"] = _model(SPAN_FEATURES, {"span": 1.0}) | {"select": [float(n == "span") for n in SPAN_FEATURES]}
+    table = {"Klyngen ble startet i 2019.": 4.0, "Klyngen har en leder.": 3.5}
+    for lead, read_both in ((SPAN_SKIP_LEAD - 0.5, True), (SPAN_SKIP_LEAD + 0.5, False)):
+        rows[:, FEATURES.index("reader")] = [0.0, lead]  # the scorer rates «leder» first, by `lead`
+        spans = _FakeSpans(table)
+        best, confidence, read = choose(answerer.data, question, found, [], scorer, passages=3, span_reader=spans)
+        if read_both:  # the span stage reads both and chooses the one it rates higher, naming the other
+            assert spans.read == sentences[::-1] and best == 0 and read.close == (1,)
+        else:  # too far ahead to be overruled: read alone, chosen, and its span score feeds confidence
+            assert spans.read == sentences[1:] and best == 1 and read.close == ()
+            assert confidence[CONFIDENCE.index("span")] == 3.5
+
+
 def test_the_span_stage_reads_only_candidates_that_hold_the_value_asked_for(answerer_over):
     sentences = ["Det kom 40 gjester.", "Klyngen har tre hundre partnere.", "Klyngen har mange partnere."]
     answerer, sid = answerer_over({"telling": " ".join(sentences)})

@@ -100,7 +100,7 @@ def test_the_span_stage_learns_to_prefer_the_candidate_the_span_reader_rates(tmp
         labels.append(y)
         table[n] = span_features(np.array([3.0, 2.5, 2.0, 1.0]), spans)
 
-    def fake_span_rows(data, read, found, select, span_reader, hidden, reads):
+    def fake_span_rows(data, read, found, select, span_reader, hidden, reads, lead):
         rows = table[read][:reads]
         return np.arange(len(rows)), span_features(rows[:, 0], rows[:, [2, 3]]), [None] * len(rows)
 
@@ -115,4 +115,5 @@ def test_the_span_stage_learns_to_prefer_the_candidate_the_span_reader_rates(tmp
     )
     assert dev["questions"] == 40 and dev["positive_among_read"] == 1.0
     assert dev["hit_scorer_alone"] == 0.25 and dev["hit_in_sample"] == 1.0 and dev["hit_5_fold"] == 1.0
+    assert dev["second_read_skipped"] == 0.0  # the first leads by 0.5: both are read
     assert set(np.load(tmp_path / "span_data.npz").files) == {"select", "spans", "group", "rank", "y"}
