@@ -55,8 +55,9 @@ SPAN_READS = 2
 # The second candidate is read only where the scorer's select score puts it within this
 # much of the first: on dev (the same 399 questions, the span fold's reads) the span stage
 # never chose a second candidate trailing by more, and a third of the questions trail so
-# (a third of the second windows saved). At 2.5 it would have changed 2 choices (one
-# better, one worse), at 2, 4 (two and two).
+# (a third of the second windows saved); 2 of the 73 runner-up quotes were lost (neither
+# held the answer). At 2.5 it would have changed 2 choices (one better, one worse) and
+# lost 7 runner-ups (2 holding the answer); at 2, 4 choices (two and two) and 13 (4).
 SPAN_SKIP_LEAD = 3.0
 SPAN_FEATURES = ("select", "select_gap", "span", "span_lead", "span_gap")
 

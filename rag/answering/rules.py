@@ -298,16 +298,16 @@ READER_EXTRA = 5
 # the chosen one is quoted with it, where the article is the same: the reader cannot tell
 # which of the two answers, and the person asking can. On dev (questions the readers
 # trained on: NorQuAD's training split over its own passages, 1,501 answered; the gold
-# set's even rows, 36), counted from the span stage's two reads, sentence hit / citation
-# precision at margins 0, 0.5, 1, 1.5, 2: NorQuAD 0.853 / 0.853, 0.867 / 0.855, 0.874 /
-# 0.848, 0.877 / 0.838, 0.881 / 0.827; gold 0.833 / 0.833 at 0 and 1, 0.861 / 0.847 at
-# 1.5, 0.889 / 0.861 at 2 (one dev answer in fourteen then quotes both). Kept to «Hva
-# er X?» / «Hvem er X?» / «Hvilke …» questions it would add less: the second read holds
-# the answer where the first does not for 5.4 % of the other questions, 2.8 % of those.
-# It replaced the rule that joined a neighbour the scorer rated within 0.5 of the chosen
-# one, or one holding the kind of value asked for: with the span stage that rule added no
-# hit on dev and cost citation precision (0.794 -> 0.823 NorQuAD, 0.806 -> 0.833 gold
-# without it) and short F1 (0.647 -> 0.656, 0.694 -> 0.703).
+# set's even rows, 36), counted from the span stage's two reads (before SPAN_SKIP_LEAD),
+# sentence hit / citation precision at margins 0, 0.5, 1, 1.5, 2: NorQuAD 0.853 / 0.853,
+# 0.867 / 0.855, 0.874 / 0.848, 0.877 / 0.838, 0.881 / 0.827; gold 0.833 / 0.833 at 0 and
+# 1, 0.861 / 0.847 at 1.5, 0.889 / 0.861 at 2 (one dev answer in fourteen then quotes
+# both). Kept to «Hva er X?» / «Hvem er X?» / «Hvilke …» questions it would add less: the
+# second read holds the answer where the first does not for 5.4 % of the other questions,
+# 2.8 % of those. It replaced the rule that joined a neighbour the scorer rated within 0.5
+# of the chosen one, or one holding the kind of value asked for: with the span stage that
+# rule added no hit on dev and cost citation precision (0.794 -> 0.823 NorQuAD, 0.806 ->
+# 0.833 gold without it) and short F1 (0.647 -> 0.656, 0.694 -> 0.703).
 SPAN_QUOTE_MARGIN = 1.0
 
 __all__ = [name for name in dir() if name.isupper() and not name.startswith("_")]

@@ -101,6 +101,7 @@ def test_the_span_stage_learns_to_prefer_the_candidate_the_span_reader_rates(tmp
         table[n] = span_features(np.array([3.0, 2.5, 2.0, 1.0]), spans)
 
     def fake_span_rows(data, read, found, select, span_reader, hidden, reads, lead):
+        assert lead == np.inf  # training keeps every read; the skip is applied to the kept ones
         rows = table[read][:reads]
         return np.arange(len(rows)), span_features(rows[:, 0], rows[:, [2, 3]]), [None] * len(rows)
 
@@ -116,4 +117,13 @@ def test_the_span_stage_learns_to_prefer_the_candidate_the_span_reader_rates(tmp
     assert dev["questions"] == 40 and dev["positive_among_read"] == 1.0
     assert dev["hit_scorer_alone"] == 0.25 and dev["hit_in_sample"] == 1.0 and dev["hit_5_fold"] == 1.0
     assert dev["second_read_skipped"] == 0.0  # the first leads by 0.5: both are read
+    # Where the scorer's first leads by more than SPAN_SKIP_LEAD, it is chosen unread against
+    # the second, as served: the hit counts the first's label, whatever the model would pick.
+    for n in range(0, 40, 2):
+        table[n] = span_features(np.array([9.0, 2.5, 2.0, 1.0]), table[n][:, [2, 3]])
+    _, dev = pipeline._fit_span_stage(
+        contexts, labels, asked, scorer, None, tmp_path, lambda label: lambda done, total: None
+    )
+    assert dev["second_read_skipped"] == 0.5
+    assert dev["hit_in_sample"] == 0.75  # the 10 led by a first that is right, and the 20 read both
     assert set(np.load(tmp_path / "span_data.npz").files) == {"select", "spans", "group", "rank", "y"}
