@@ -149,13 +149,19 @@ def span_rows(
     filled = found.rows[:, FEATURES.index("slot")] > 0
     gated = np.where(filled, select, -np.inf) if filled.any() else select
     top = np.argsort(-gated, kind="stable")[: min(reads or SPAN_READS, int(np.isfinite(gated).sum()))]
-    if len(top) > 1 and gated[top[0]] - gated[top[1]] > lead:
+    if len(top) > 1 and skips_second(gated[top[0]], gated[top[1]], lead):
         top = top[:1]
     read = [reading_window(data, found.ids[row], hidden) for row in top]
     spans, marks = span_reader.read_sentences(question.text, read)
     at = [data.sentences[found.ids[row]][1] - start for row, (_, start, _) in zip(top, read)]  # windows' starts
     marks = [m and (a + m[0], a + m[1]) for a, m in zip(at, marks)]
     return top, span_features(select[top], spans), marks
+
+
+def skips_second(first: float, second: float, lead: float = SPAN_SKIP_LEAD) -> bool:
+    """Whether the span stage reads only the first candidate: its select score leads the
+    second's by more than `lead`."""
+    return first - second > lead
 
 
 def span_features(select: np.ndarray, spans: np.ndarray) -> np.ndarray:

@@ -38,11 +38,11 @@ from rag.answering import CONFIDENCE, CROSSLINGUAL, FEATURES, MONOLINGUAL, Answe
 from rag.answering.choice import (
     SPAN_FEATURES,
     SPAN_READS,
-    SPAN_SKIP_LEAD,
     answer_probability,
     choose,
     scorer_probability,
     scorer_select,
+    skips_second,
     span_features,
     span_rows,
 )
@@ -502,7 +502,7 @@ def _fit_span_stage(contexts, labels, asked_as_is, scorer, span_reader, work: Pa
         return float(np.mean([y[i] for i in picked]))
 
     def skips(ix) -> bool:
-        return len(ix) > 1 and x[ix[0], 0] - x[ix[1], 0] > SPAN_SKIP_LEAD
+        return len(ix) > 1 and skips_second(x[ix[0], 0], x[ix[1], 0])
 
     every = np.ones(len(y), dtype=bool)
     model = fit(every)
